@@ -1,0 +1,124 @@
+//! The command line as clap sees it ("low" arguments): definitions only.
+//! `settings.rs` turns them into the validated settings the commands use.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::evaluate::Status;
+use crate::input::report_file::Encoding;
+use crate::lang::Lang;
+use crate::render::Format;
+
+/// Track a plan's targets from the reports its units send in.
+///
+/// `track` reads the plan (DIR/plan.toml) and the stored unit reports
+/// (DIR/reports/*.csv), and shows each objective's target against what was
+/// reported: actual, expected by now, gap and status.
+#[derive(Debug, Parser)]
+#[command(name = "track", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The data folder, holding plan.toml and reports/
+    #[arg(
+        long,
+        global = true,
+        env = "TRACK_DATA",
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    pub data: PathBuf,
+
+    /// Judge as of this date, or the end of this period (2025-12-31, 2025-Q4, 2025-H2, 2025) [default: today]
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Output format [default: from the -o file's extension, else table]
+    #[arg(long, short = 'f', global = true, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write to FILE (replaced whole, never half-written) instead of standard output
+    #[arg(long = "output", short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Language of tables and messages [default: vi when LC_ALL/LC_MESSAGES/LANG is Vietnamese, else en]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Colour the status column: auto colours a terminal unless NO_COLOR is set
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Encoding of report files without a byte-order mark
+    #[arg(long, global = true, value_enum, default_value_t = Encoding::Auto)]
+    pub encoding: Encoding,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Target-versus-actual table of every objective, then the warnings
+    Report(ReportArgs),
+    /// For cron: one line and exit 0 when all is well; else the warnings and exit 1 (warning) or 2 (critical); 3 when the check cannot run
+    Check(CheckArgs),
+    /// How one objective's figure was reached: formula, thresholds and every value
+    Explain(ExplainArgs),
+    /// Check the plan and the stored reports (or the given files); write nothing
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only these objectives (codes, comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub objective: Vec<String>,
+
+    /// Only objectives with these statuses
+    #[arg(long, value_delimiter = ',', value_enum, value_name = "STATUS")]
+    pub status: Vec<Status>,
+
+    /// Count only these units' values, and show the objectives they report on
+    #[arg(long, value_delimiter = ',', value_name = "UNIT")]
+    pub unit: Vec<String>,
+
+    /// Break each actual down by reporting unit
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub by: Option<Breakdown>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Breakdown {
+    Unit,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print nothing when all is well
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The objective's code, e.g. tasks-provincial-2025
+    pub objective: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Report files to check against the plan [default: the stored reports]
+    pub files: Vec<PathBuf>,
+}

@@ -1,0 +1,110 @@
+//! `track check`: for cron and monitoring. Quiet success (exit 0), or the
+//! warnings with exit 1 (warning) or 2 (critical), as monitoring plugins
+//! do; exit 3 when the check cannot run is decided in `lib.rs`.
+
+use anyhow::Result;
+
+use super::{evaluate, print_data_warnings};
+use crate::cli::CheckArgs;
+use crate::evaluate::{Severity, Status, Warning};
+use crate::render::words::Words;
+use crate::settings::Settings;
+
+pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
+    let plan = settings.store.load_plan()?;
+    let (outcome, scan) = evaluate(settings, &plan, &[], None)?;
+    let words = Words::new(&plan, settings.style.lang);
+    let lang = settings.style.lang;
+
+    let severity_of = |w: &Warning| match *w {
+        Warning::Objective(id) => outcome
+            .evaluation(id)
+            .map_or(Severity::Ok, |e| e.status.severity()),
+        // A completed year that fell short can no longer be met.
+        Warning::Year { .. } => Severity::Critical,
+    };
+    let data_severity = if scan.warnings.is_empty() {
+        Severity::Ok
+    } else {
+        Severity::Warning
+    };
+    let severity = outcome
+        .warnings
+        .iter()
+        .map(severity_of)
+        .chain([data_severity])
+        .max()
+        .unwrap_or(Severity::Ok);
+    let as_of = format!(
+        "{} {}",
+        lang.pick("as of", "tính đến"),
+        words.date(outcome.as_of)
+    );
+
+    if severity == Severity::Ok {
+        if !args.quiet {
+            settings.write(|out| {
+                writeln!(
+                    out,
+                    "OK: {} {} ({as_of})",
+                    outcome.evaluations.len(),
+                    lang.pick(
+                        "objectives met, on track or informational",
+                        "mục tiêu đạt, đúng tiến độ hoặc để thông tin"
+                    ),
+                )?;
+                Ok(())
+            })?;
+        }
+        return Ok(0);
+    }
+
+    let mut counts: Vec<String> = [
+        Status::Missed,
+        Status::OffTrack,
+        Status::AtRisk,
+        Status::NoData,
+    ]
+    .iter()
+    .filter_map(|&status| {
+        let n = outcome
+            .evaluations
+            .iter()
+            .filter(|e| e.status == status)
+            .count();
+        (n > 0).then(|| format!("{n} {}", words.status(status)))
+    })
+    .collect();
+    let years = outcome
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, Warning::Year { .. }))
+        .count();
+    if years > 0 {
+        counts.push(format!(
+            "{years} {}",
+            lang.pick("past year(s) short", "năm đã qua không đạt")
+        ));
+    }
+    if !scan.warnings.is_empty() {
+        counts.push(format!(
+            "{} {}",
+            scan.warnings.warnings(),
+            lang.pick("data warning(s)", "cảnh báo dữ liệu")
+        ));
+    }
+    let label = if severity == Severity::Critical {
+        "CRITICAL"
+    } else {
+        "WARNING"
+    };
+    settings.write(|out| {
+        writeln!(out, "{label}: {} ({as_of})", counts.join(", "))?;
+        for warning in &outcome.warnings {
+            writeln!(out, "  - {}", words.warning(&outcome, warning))?;
+        }
+        Ok(())
+    })?;
+    print_data_warnings(&scan.warnings);
+    Ok(if severity == Severity::Critical { 2 } else { 1 })
+}

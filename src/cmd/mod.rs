@@ -1,0 +1,61 @@
+//! The subcommands, one file each, all with the same shape:
+//! `run(&Settings, &Args) -> Result<u8>`, the `u8` being the exit code.
+
+pub mod check;
+pub mod explain;
+pub mod report;
+pub mod validate;
+
+use anyhow::Result;
+
+use crate::diagnostic::{Diagnostics, did_you_mean};
+use crate::evaluate::{Evaluator, Outcome};
+use crate::model::{ObjectiveId, Plan, UnitId};
+use crate::settings::{Settings, UsageError};
+use crate::store::{self, Scan};
+
+/// Reads every stored report into an evaluation at the as-of date,
+/// counting only `units` when given, and tracing one objective if asked.
+pub(crate) fn evaluate(
+    settings: &Settings,
+    plan: &Plan,
+    units: &[UnitId],
+    traced: Option<ObjectiveId>,
+) -> Result<(Outcome, Scan)> {
+    let files = settings.store.report_files()?;
+    let mut evaluator = Evaluator::new(plan, settings.as_of);
+    if let Some(id) = traced {
+        evaluator = evaluator.trace(id);
+    }
+    let scan = store::scan(plan, &files, settings.read, |obs| {
+        if units.is_empty() || units.contains(&obs.unit) {
+            evaluator.add(obs);
+        }
+    })?;
+    Ok((evaluator.finish(), scan))
+}
+
+/// Warnings about the data (not the objectives), to standard error.
+pub(crate) fn print_data_warnings(warnings: &Diagnostics) {
+    for warning in warnings.iter() {
+        eprintln!("{warning}");
+    }
+}
+
+pub(crate) fn objective_id(plan: &Plan, code: &str) -> Result<ObjectiveId, UsageError> {
+    plan.objective_id(code).ok_or_else(|| {
+        UsageError(format!(
+            "unknown objective `{code}`{}",
+            did_you_mean(code, plan.objectives.iter().map(|o| o.code.as_str()))
+        ))
+    })
+}
+
+pub(crate) fn unit_id(plan: &Plan, code: &str) -> Result<UnitId, UsageError> {
+    plan.unit_id(code).ok_or_else(|| {
+        UsageError(format!(
+            "unknown unit `{code}`{}",
+            did_you_mean(code, plan.units.iter().map(|u| u.code.as_str()))
+        ))
+    })
+}

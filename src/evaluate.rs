@@ -1,0 +1,1157 @@
+//! Evaluation, pure: observations stream in, and each objective comes out
+//! judged at the as-of date (actual, expected, gap, share, status) exactly
+//! as SPEC section 4 says. Memory holds per-objective aggregates (a sum or
+//! a latest value per unit and year), never the rows.
+
+use std::collections::BTreeMap;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::model::{
+    IndicatorId, Measure, Objective, ObjectiveId, Observation, Plan, Rule, Source, UnitId, Value,
+    Window,
+};
+use crate::period::{Period, days_inclusive};
+use crate::target::Bound;
+
+/// The verdict on one objective. Machine output uses `code()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Status {
+    Met,
+    OnTrack,
+    AtRisk,
+    OffTrack,
+    Missed,
+    NoData,
+    Info,
+}
+
+/// How `track check` weighs a status (monitoring-plugin levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Met,
+        Status::OnTrack,
+        Status::AtRisk,
+        Status::OffTrack,
+        Status::Missed,
+        Status::NoData,
+        Status::Info,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::OnTrack => "on-track",
+            Status::AtRisk => "at-risk",
+            Status::OffTrack => "off-track",
+            Status::Missed => "missed",
+            Status::NoData => "no-data",
+            Status::Info => "info",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Status::Met | Status::OnTrack | Status::Info => Severity::Ok,
+            Status::AtRisk | Status::NoData => Severity::Warning,
+            Status::OffTrack | Status::Missed => Severity::Critical,
+        }
+    }
+}
+
+/// A figure in the objective's own terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// A count, in the indicator's unit of measure.
+    Number(Decimal),
+    /// A ratio, in percent.
+    Percent(Decimal),
+    /// An ordinal level, by rank (0 = lowest).
+    Level(usize),
+    /// A written assessment.
+    Text(String),
+}
+
+/// The judgement of one objective at the as-of date. Everything a renderer
+/// shows is here; renderers never compute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    pub objective: ObjectiveId,
+    pub status: Status,
+    /// `None` when no value counts.
+    pub actual: Option<Figure>,
+    /// For a ratio, the sums it was computed from.
+    pub ratio: Option<(Decimal, Decimal)>,
+    /// What should have been reached by now (count: the lower bound times
+    /// the elapsed share of the window; ratio: the target; ordinal: the
+    /// lowest level that meets the target).
+    pub expected: Option<Figure>,
+    /// From what actual the objective is at risk rather than off track
+    /// (count: tolerance × expected; ratio: tolerance × target).
+    pub at_risk_from: Option<Decimal>,
+    /// Counts: days of the window elapsed by the as-of date, and in all.
+    pub days: Option<(i64, i64)>,
+    /// How far below the lower bound (count: its unit; ratio: percentage
+    /// points; ordinal: levels); 0 when met.
+    pub gap: Option<Decimal>,
+    /// The actual as a percentage of the lower bound.
+    pub share: Option<Decimal>,
+    /// Met and above a range's upper bound.
+    pub above_range: bool,
+    /// For a count not yet met before its deadline: the gap spread over the
+    /// half years left.
+    pub needed_per_half_year: Option<Decimal>,
+    pub halves_left: u32,
+    /// How many reported values counted.
+    pub values: u32,
+    /// Ordinal and text: which report gave the latest value.
+    pub latest: Option<(UnitId, Period)>,
+    /// Per-year objectives: every year of the window begun by the as-of date.
+    pub years: Vec<YearResult>,
+    /// Each reporting unit's part of the actual.
+    pub by_unit: Vec<UnitResult>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YearResult {
+    pub year: i16,
+    pub actual: Option<Decimal>,
+    pub expected: Decimal,
+    pub gap: Option<Decimal>,
+    pub status: Status,
+    /// The year ended before the as-of date.
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitResult {
+    pub unit: UnitId,
+    pub actual: Figure,
+    pub ratio: Option<(Decimal, Decimal)>,
+}
+
+/// Something the analyst should act on, in the order of the objectives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// The objective is at risk, off track, missed or has no data.
+    Objective(ObjectiveId),
+    /// A completed year of a per-year objective fell short.
+    Year { objective: ObjectiveId, year: i16 },
+}
+
+/// Which series of an objective a value feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Value,
+    Numerator,
+    Denominator,
+}
+
+/// Why a value did or did not count, for `track explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Counted,
+    /// A later value of the same unit (stock) or any unit (ordinal, text) counts instead.
+    Superseded,
+    BeforeWindow,
+    AfterDeadline,
+    AfterAsOf,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceEntry {
+    pub role: Role,
+    pub unit: UnitId,
+    pub period: Period,
+    pub value: Value<'static>,
+    pub source: Source,
+    pub verdict: Verdict,
+}
+
+/// The evaluation of a whole plan at one date.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub as_of: Date,
+    pub evaluations: Vec<Evaluation>,
+    pub warnings: Vec<Warning>,
+    /// The values of the traced objective, in the order read.
+    pub trace: Vec<TraceEntry>,
+}
+
+impl Outcome {
+    pub fn evaluation(&self, id: ObjectiveId) -> Option<&Evaluation> {
+        self.evaluations.iter().find(|e| e.objective == id)
+    }
+}
+
+/// One unit's aggregate in one series and year.
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    sum: Decimal,
+    count: u32,
+    latest: Option<Latest>,
+}
+
+#[derive(Clone, Debug)]
+struct Latest {
+    end: Date,
+    source: Source,
+    period: Period,
+    value: Value<'static>,
+}
+
+impl Latest {
+    fn is_after(&self, other: &Latest) -> bool {
+        (self.end, self.source) > (other.end, other.source)
+    }
+}
+
+/// The values one objective draws from one indicator.
+struct Series {
+    objective: ObjectiveId,
+    role: Role,
+    adds_up: bool,
+    window: Window,
+    per_year: bool,
+    /// One map for the window, or one per calendar year of it.
+    buckets: Vec<BTreeMap<UnitId, Acc>>,
+}
+
+impl Series {
+    fn place(&self, period: Period, as_of: Date) -> Result<usize, Verdict> {
+        if period.start() < self.window.start {
+            Err(Verdict::BeforeWindow)
+        } else if period.end() > self.window.end {
+            Err(Verdict::AfterDeadline)
+        } else if period.end() > as_of {
+            Err(Verdict::AfterAsOf)
+        } else if self.per_year {
+            Ok((period.year() - self.window.start.year()) as usize)
+        } else {
+            Ok(0)
+        }
+    }
+}
+
+/// Accumulates observations for every objective of a plan at one date.
+pub struct Evaluator<'p> {
+    plan: &'p Plan,
+    as_of: Date,
+    series: Vec<Series>,
+    by_indicator: Vec<Vec<usize>>,
+    traced: Option<ObjectiveId>,
+    trace: Vec<TraceEntry>,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(plan: &'p Plan, as_of: Date) -> Evaluator<'p> {
+        let mut series = Vec::new();
+        let mut by_indicator = vec![Vec::new(); plan.indicators.len()];
+        for (index, objective) in plan.objectives.iter().enumerate() {
+            let id = ObjectiveId(index as u32);
+            let per_year = matches!(objective.rule, Rule::PerYear(_));
+            let years = if per_year {
+                (objective.window.end.year() - objective.window.start.year() + 1) as usize
+            } else {
+                1
+            };
+            let roles: Vec<(Role, IndicatorId)> = match objective.measure {
+                Measure::Single(i) => vec![(Role::Value, i)],
+                Measure::Ratio {
+                    numerator,
+                    denominator,
+                } => {
+                    vec![
+                        (Role::Numerator, numerator),
+                        (Role::Denominator, denominator),
+                    ]
+                }
+            };
+            for (role, indicator) in roles {
+                by_indicator[indicator.0 as usize].push(series.len());
+                series.push(Series {
+                    objective: id,
+                    role,
+                    adds_up: plan.indicator(indicator).kind.adds_up(),
+                    window: objective.window,
+                    per_year,
+                    buckets: vec![BTreeMap::new(); years],
+                });
+            }
+        }
+        Evaluator {
+            plan,
+            as_of,
+            series,
+            by_indicator,
+            traced: None,
+            trace: Vec::new(),
+        }
+    }
+
+    /// Keeps every value that touches `objective`, with why it counted or
+    /// not, for `track explain`.
+    pub fn trace(mut self, objective: ObjectiveId) -> Self {
+        self.traced = Some(objective);
+        self
+    }
+
+    pub fn add(&mut self, obs: &Observation) {
+        for &index in &self.by_indicator[obs.indicator.0 as usize] {
+            let series = &mut self.series[index];
+            let placed = series.place(obs.period, self.as_of);
+            if let Ok(bucket) = placed {
+                let acc = series.buckets[bucket].entry(obs.unit).or_default();
+                acc.count += 1;
+                if let (true, Value::Number(n)) = (series.adds_up, &obs.value) {
+                    acc.sum += *n;
+                } else {
+                    let latest = Latest {
+                        end: obs.period.end(),
+                        source: obs.source,
+                        period: obs.period,
+                        value: obs.value.clone().into_owned(),
+                    };
+                    if acc.latest.as_ref().is_none_or(|l| latest.is_after(l)) {
+                        acc.latest = Some(latest);
+                    }
+                }
+            }
+            if self.traced == Some(series.objective) {
+                self.trace.push(TraceEntry {
+                    role: series.role,
+                    unit: obs.unit,
+                    period: obs.period,
+                    value: obs.value.clone().into_owned(),
+                    source: obs.source,
+                    verdict: placed.map_or_else(|v| v, |_| Verdict::Counted),
+                });
+            }
+        }
+    }
+
+    /// Judges every objective.
+    pub fn finish(mut self) -> Outcome {
+        let mut evaluations = Vec::with_capacity(self.plan.objectives.len());
+        let mut warnings = Vec::new();
+        for (index, objective) in self.plan.objectives.iter().enumerate() {
+            let id = ObjectiveId(index as u32);
+            let series: Vec<&Series> = self.series.iter().filter(|s| s.objective == id).collect();
+            let evaluation = judge(objective, id, &series, self.as_of, self.plan.tolerance);
+            if evaluation.status.severity() > Severity::Ok {
+                warnings.push(Warning::Objective(id));
+            }
+            for year in &evaluation.years {
+                if year.complete && year.status != Status::Met {
+                    warnings.push(Warning::Year {
+                        objective: id,
+                        year: year.year,
+                    });
+                }
+            }
+            evaluations.push(evaluation);
+        }
+        self.mark_superseded();
+        Outcome {
+            as_of: self.as_of,
+            evaluations,
+            warnings,
+            trace: self.trace,
+        }
+    }
+
+    /// A traced value that counted only until a later one replaced it.
+    fn mark_superseded(&mut self) {
+        let Some(traced) = self.traced else { return };
+        let objective = self.plan.objective(traced);
+        let overall_latest = |series: &Series| -> Option<Source> {
+            series
+                .buckets
+                .iter()
+                .flat_map(|b| b.values())
+                .filter_map(|a| a.latest.as_ref())
+                .max_by(|a, b| (a.end, a.source).cmp(&(b.end, b.source)))
+                .map(|l| l.source)
+        };
+        for entry in &mut self.trace {
+            if entry.verdict != Verdict::Counted {
+                continue;
+            }
+            let Some(series) = self
+                .series
+                .iter()
+                .find(|s| s.objective == traced && s.role == entry.role)
+            else {
+                continue;
+            };
+            if series.adds_up {
+                continue;
+            }
+            let kept = match objective.rule {
+                Rule::Ordinal { .. } | Rule::Text => overall_latest(series),
+                _ => {
+                    let bucket = series.place(entry.period, self.as_of).unwrap_or(0);
+                    series.buckets[bucket]
+                        .get(&entry.unit)
+                        .and_then(|a| a.latest.as_ref())
+                        .map(|l| l.source)
+                }
+            };
+            if kept != Some(entry.source) {
+                entry.verdict = Verdict::Superseded;
+            }
+        }
+    }
+}
+
+/// A series' total in one bucket: flows add up, the others sum each unit's
+/// latest value. `None` when no value counted.
+fn total(series: &Series, bucket: usize) -> Option<Decimal> {
+    let units = series.buckets.get(bucket)?;
+    let mut values = units
+        .values()
+        .filter_map(|acc| unit_total(series, acc))
+        .peekable();
+    values.peek()?;
+    Some(values.sum())
+}
+
+fn unit_total(series: &Series, acc: &Acc) -> Option<Decimal> {
+    if acc.count == 0 {
+        return None;
+    }
+    if series.adds_up {
+        return Some(acc.sum);
+    }
+    match acc.latest.as_ref()?.value {
+        Value::Number(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn values_in(series: &Series) -> u32 {
+    series
+        .buckets
+        .iter()
+        .flat_map(|b| b.values())
+        .map(|a| a.count)
+        .sum()
+}
+
+fn judge(
+    objective: &Objective,
+    id: ObjectiveId,
+    series: &[&Series],
+    as_of: Date,
+    tolerance: Decimal,
+) -> Evaluation {
+    let mut e = Evaluation {
+        objective: id,
+        status: Status::NoData,
+        actual: None,
+        ratio: None,
+        expected: None,
+        at_risk_from: None,
+        days: None,
+        gap: None,
+        share: None,
+        above_range: false,
+        needed_per_half_year: None,
+        halves_left: 0,
+        values: series.iter().map(|s| values_in(s)).sum(),
+        latest: None,
+        years: Vec::new(),
+        by_unit: Vec::new(),
+    };
+    let window = objective.window;
+    match objective.rule {
+        Rule::Count(bound) => {
+            let s = series[0];
+            let count = judge_count(total(s, 0), bound, window, as_of, tolerance);
+            count.apply(&mut e);
+            e.by_unit = by_unit(s, 0);
+        }
+        Rule::PerYear(bound) => judge_per_year(&mut e, series[0], bound, window, as_of, tolerance),
+        Rule::Ratio(bound) => judge_ratio(
+            &mut e, series[0], series[1], bound, window, as_of, tolerance,
+        ),
+        Rule::Ordinal { rank: required } => {
+            let s = series[0];
+            let latest = latest_overall(s);
+            e.expected = Some(Figure::Level(required));
+            if let Some(latest) = latest {
+                let Value::Level(rank) = latest.value else {
+                    unreachable!("ordinal values are levels")
+                };
+                let gap = required.saturating_sub(rank);
+                e.actual = Some(Figure::Level(rank));
+                e.latest = Some((latest_unit(s, latest), latest.period));
+                e.gap = Some(Decimal::from(gap));
+                e.status = if gap == 0 {
+                    Status::Met
+                } else if as_of > window.end {
+                    Status::Missed
+                } else if gap == 1 {
+                    Status::AtRisk
+                } else {
+                    Status::OffTrack
+                };
+            }
+            e.by_unit = by_unit(s, 0);
+        }
+        Rule::Text => {
+            let s = series[0];
+            if let Some(latest) = latest_overall(s) {
+                let Value::Text(text) = &latest.value else {
+                    unreachable!("text values are text")
+                };
+                e.actual = Some(Figure::Text(text.to_string()));
+                e.latest = Some((latest_unit(s, latest), latest.period));
+                e.status = Status::Info;
+            }
+            e.by_unit = by_unit(s, 0);
+        }
+    }
+    e
+}
+
+/// The judgement of a count over a window (also one year of a per-year
+/// objective).
+struct CountJudgement {
+    status: Status,
+    actual: Option<Decimal>,
+    expected: Decimal,
+    at_risk_from: Decimal,
+    days: (i64, i64),
+    gap: Option<Decimal>,
+    share: Option<Decimal>,
+    above_range: bool,
+    needed_per_half_year: Option<Decimal>,
+    halves_left: u32,
+}
+
+impl CountJudgement {
+    fn apply(&self, e: &mut Evaluation) {
+        e.status = self.status;
+        e.actual = self.actual.map(Figure::Number);
+        e.expected = Some(Figure::Number(self.expected));
+        e.at_risk_from = Some(self.at_risk_from);
+        e.days = Some(self.days);
+        e.gap = self.gap;
+        e.share = self.share;
+        e.above_range = self.above_range;
+        e.needed_per_half_year = self.needed_per_half_year;
+        e.halves_left = self.halves_left;
+    }
+}
+
+fn judge_count(
+    actual: Option<Decimal>,
+    bound: Bound,
+    window: Window,
+    as_of: Date,
+    tolerance: Decimal,
+) -> CountJudgement {
+    let days = (
+        days_inclusive(window.start, as_of.min(window.end)),
+        days_inclusive(window.start, window.end),
+    );
+    let (elapsed_days, total_days) = (Decimal::from(days.0), Decimal::from(days.1));
+    let expected = bound.low * elapsed_days / total_days;
+    let halves_left = halves_left(window, as_of);
+    let mut j = CountJudgement {
+        status: Status::NoData,
+        actual,
+        expected,
+        at_risk_from: tolerance * expected,
+        days,
+        gap: None,
+        share: None,
+        above_range: false,
+        needed_per_half_year: None,
+        halves_left,
+    };
+    let Some(actual) = actual else { return j };
+    let met = bound.holds(actual);
+    let gap = if met {
+        Decimal::ZERO
+    } else {
+        (bound.low - actual).max(Decimal::ZERO)
+    };
+    j.gap = Some(gap);
+    j.share = (!bound.low.is_zero()).then(|| actual / bound.low * Decimal::ONE_HUNDRED);
+    j.above_range = met && bound.exceeded(actual);
+    // Compared without dividing, so that exactly on the line is exact.
+    j.status = if met {
+        Status::Met
+    } else if as_of > window.end {
+        Status::Missed
+    } else if actual * total_days >= bound.low * elapsed_days {
+        Status::OnTrack
+    } else if actual * total_days >= tolerance * bound.low * elapsed_days {
+        Status::AtRisk
+    } else {
+        Status::OffTrack
+    };
+    if !met && halves_left > 0 {
+        // A strict bound at exactly its value still needs a little more;
+        // the gap is 0 then, and so is what is needed per half year.
+        j.needed_per_half_year = Some(gap / Decimal::from(halves_left));
+    }
+    j
+}
+
+/// Half years (January-June, July-December) still to come between the
+/// as-of date and the window's end, the current one included.
+fn halves_left(window: Window, as_of: Date) -> u32 {
+    let from = if as_of < window.start {
+        window.start
+    } else {
+        as_of.checked_add(1.day()).unwrap_or(as_of)
+    };
+    if from > window.end {
+        return 0;
+    }
+    let half = |d: Date| i32::from(d.year()) * 2 + i32::from(d.month() > 6);
+    (half(window.end) - half(from) + 1) as u32
+}
+
+fn judge_per_year(
+    e: &mut Evaluation,
+    s: &Series,
+    bound: Bound,
+    window: Window,
+    as_of: Date,
+    tolerance: Decimal,
+) {
+    let first = window.start.year();
+    let mut current = None;
+    for (index, _) in s.buckets.iter().enumerate() {
+        let year = first + index as i16;
+        let year_window = Window {
+            start: window
+                .start
+                .max(Date::new(year, 1, 1).expect("a valid year")),
+            end: window
+                .end
+                .min(Date::new(year, 12, 31).expect("a valid year")),
+        };
+        if year_window.start > as_of {
+            break;
+        }
+        let judged = judge_count(total(s, index), bound, year_window, as_of, tolerance);
+        e.years.push(YearResult {
+            year,
+            actual: judged.actual,
+            expected: judged.expected,
+            gap: judged.gap,
+            status: judged.status,
+            complete: as_of > year_window.end,
+        });
+        current = Some((index, judged));
+    }
+    let Some((index, judged)) = current else {
+        return;
+    };
+    judged.apply(e);
+    e.by_unit = by_unit(s, index);
+    if as_of > window.end {
+        let any_data = e.years.iter().any(|y| y.actual.is_some());
+        let all_met = e.years.iter().all(|y| y.status == Status::Met);
+        e.status = match (any_data, all_met) {
+            (false, _) => Status::NoData,
+            (true, true) => Status::Met,
+            (true, false) => Status::Missed,
+        };
+    }
+}
+
+fn judge_ratio(
+    e: &mut Evaluation,
+    numerator: &Series,
+    denominator: &Series,
+    bound: Bound,
+    window: Window,
+    as_of: Date,
+    tolerance: Decimal,
+) {
+    e.expected = Some(Figure::Percent(bound.low));
+    e.at_risk_from = Some(tolerance * bound.low);
+    e.halves_left = halves_left(window, as_of);
+    e.by_unit = ratio_by_unit(numerator, denominator);
+    let (num, den) = (
+        total(numerator, 0).unwrap_or_default(),
+        total(denominator, 0),
+    );
+    let Some(den) = den.filter(|d| !d.is_zero()) else {
+        return;
+    };
+    let percent = num * Decimal::ONE_HUNDRED / den;
+    let hundred_num = num * Decimal::ONE_HUNDRED;
+    let met = if bound.strict {
+        hundred_num > bound.low * den
+    } else {
+        hundred_num >= bound.low * den
+    };
+    e.actual = Some(Figure::Percent(percent));
+    e.ratio = Some((num, den));
+    e.gap = Some(if met {
+        Decimal::ZERO
+    } else {
+        (bound.low - percent).max(Decimal::ZERO)
+    });
+    e.share = (!bound.low.is_zero()).then(|| percent / bound.low * Decimal::ONE_HUNDRED);
+    e.above_range = met && bound.high.is_some_and(|h| hundred_num > h * den);
+    e.status = if met {
+        Status::Met
+    } else if as_of > window.end {
+        Status::Missed
+    } else if hundred_num >= bound.low * den {
+        Status::OnTrack
+    } else if hundred_num >= tolerance * bound.low * den {
+        Status::AtRisk
+    } else {
+        Status::OffTrack
+    };
+}
+
+fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
+    let Some(units) = s.buckets.get(bucket) else {
+        return Vec::new();
+    };
+    units
+        .iter()
+        .filter_map(|(&unit, acc)| {
+            let actual = match (&acc.latest, s.adds_up) {
+                (_, true) => Figure::Number(acc.sum),
+                (Some(l), false) => match &l.value {
+                    Value::Number(n) => Figure::Number(*n),
+                    Value::Level(r) => Figure::Level(*r),
+                    Value::Text(t) => Figure::Text(t.to_string()),
+                },
+                (None, false) => return None,
+            };
+            Some(UnitResult {
+                unit,
+                actual,
+                ratio: None,
+            })
+        })
+        .collect()
+}
+
+fn ratio_by_unit(numerator: &Series, denominator: &Series) -> Vec<UnitResult> {
+    let mut units: Vec<UnitId> = numerator.buckets[0]
+        .keys()
+        .chain(denominator.buckets[0].keys())
+        .copied()
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    units
+        .into_iter()
+        .filter_map(|unit| {
+            let num = numerator.buckets[0]
+                .get(&unit)
+                .and_then(|a| unit_total(numerator, a))
+                .unwrap_or_default();
+            let den = denominator.buckets[0]
+                .get(&unit)
+                .and_then(|a| unit_total(denominator, a))?;
+            let percent = (!den.is_zero()).then(|| num * Decimal::ONE_HUNDRED / den)?;
+            Some(UnitResult {
+                unit,
+                actual: Figure::Percent(percent),
+                ratio: Some((num, den)),
+            })
+        })
+        .collect()
+}
+
+fn latest_overall(s: &Series) -> Option<&Latest> {
+    s.buckets
+        .iter()
+        .flat_map(|b| b.values())
+        .filter_map(|a| a.latest.as_ref())
+        .reduce(|best, l| if l.is_after(best) { l } else { best })
+}
+
+fn latest_unit(s: &Series, latest: &Latest) -> UnitId {
+    s.buckets
+        .iter()
+        .flat_map(|b| b.iter())
+        .find(|(_, a)| a.latest.as_ref().is_some_and(|l| l.source == latest.source))
+        .map(|(u, _)| *u)
+        .expect("the latest value belongs to a unit")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::model::tests::{PLAN, plan, plan_from};
+    use jiff::civil::date;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// Feeds rows `(unit, indicator, period, value)` and judges at `as_of`.
+    fn run(plan: &Plan, as_of: &str, rows: &[(&str, &str, &str, &str)]) -> Outcome {
+        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap());
+        for (line, (unit, indicator, period, value)) in rows.iter().enumerate() {
+            let indicator = plan.indicator_id(indicator).unwrap();
+            let value = match &plan.indicator(indicator).kind {
+                crate::model::IndicatorKind::Ordinal(levels) => {
+                    Value::Level(levels.iter().position(|l| l.code == *value).unwrap())
+                }
+                crate::model::IndicatorKind::Text => Value::Text(Cow::Owned(value.to_string())),
+                _ => Value::Number(d(value)),
+            };
+            evaluator.add(&Observation {
+                unit: plan.unit_id(unit).unwrap(),
+                indicator,
+                period: period.parse().unwrap(),
+                value,
+                note: Cow::Borrowed(""),
+                source: Source {
+                    file: 0,
+                    line: line as u32 + 2,
+                },
+            });
+        }
+        evaluator.finish()
+    }
+
+    fn eval<'o>(plan: &Plan, outcome: &'o Outcome, code: &str) -> &'o Evaluation {
+        outcome
+            .evaluation(plan.objective_id(code).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_count_sums_flows_inside_the_window_up_to_the_as_of_date() {
+        let plan = plan();
+        let rows = [
+            ("A", "done", "2023-H2", "50"), // before the window
+            ("A", "done", "2024-H1", "4"),  // first day of the window
+            ("B", "done", "2024-Q3", "3"),
+            ("A", "done", "2025-H2", "2"), // ends on the deadline
+            ("A", "done", "2026-Q1", "9"), // after the deadline
+        ];
+        let at_end = run(&plan, "2025-12-31", &rows);
+        let e = eval(&plan, &at_end, "done-2025");
+        assert_eq!(e.actual, Some(Figure::Number(d("9"))));
+        assert_eq!(e.values, 3);
+        assert_eq!(e.gap, Some(d("6")));
+        assert_eq!(e.share, Some(d("60")));
+        assert_eq!(e.expected, Some(Figure::Number(d("15"))));
+        // On the deadline itself the window is not yet over: 9 is 60% of 15.
+        assert_eq!(e.status, Status::OffTrack);
+        let after = run(&plan, "2026-01-01", &rows);
+        assert_eq!(eval(&plan, &after, "done-2025").status, Status::Missed);
+        // A value whose period ends after the as-of date does not count yet.
+        let mid = run(&plan, "2025-12-30", &rows);
+        assert_eq!(
+            eval(&plan, &mid, "done-2025").actual,
+            Some(Figure::Number(d("7")))
+        );
+    }
+
+    #[test]
+    fn expected_grows_linearly_by_days_and_sets_on_track_and_at_risk() {
+        let plan = plan();
+        // 2024-12-31: 366 of 731 days, expected 15 × 366 / 731 = 7.51…
+        let judge = |value: &str| {
+            let outcome = run(&plan, "2024-12-31", &[("A", "done", "2024", value)]);
+            eval(&plan, &outcome, "done-2025").clone()
+        };
+        let Figure::Number(expected) = judge("1").expected.unwrap() else {
+            panic!()
+        };
+        assert_eq!(expected.round_dp(4), d("7.5103"));
+        assert_eq!(judge("7.6").status, Status::OnTrack);
+        assert_eq!(judge("7.51").status, Status::AtRisk);
+        // 80% of 7.5103 is 6.008: just above and below.
+        assert_eq!(judge("6.01").status, Status::AtRisk);
+        assert_eq!(judge("6").status, Status::OffTrack);
+        let off = judge("6");
+        assert_eq!(off.halves_left, 2);
+        assert_eq!(off.needed_per_half_year, Some(d("4.5")));
+    }
+
+    #[test]
+    fn above_a_range_is_met_and_flagged() {
+        let plan = plan();
+        let within = run(&plan, "2025-06-30", &[("A", "done", "2024", "20")]);
+        let e = eval(&plan, &within, "done-2025");
+        assert_eq!(
+            (e.status, e.above_range, e.gap),
+            (Status::Met, false, Some(Decimal::ZERO))
+        );
+        let above = run(&plan, "2025-06-30", &[("A", "done", "2024", "21")]);
+        let e = eval(&plan, &above, "done-2025");
+        assert_eq!((e.status, e.above_range), (Status::Met, true));
+        assert_eq!(e.share, Some(d("140")));
+        assert_eq!(e.needed_per_half_year, None);
+    }
+
+    #[test]
+    fn a_ratio_divides_sums_not_means_and_is_strict_at_60_percent() {
+        let plan = plan();
+        // A: 1/1 = 100%, B: 5/9 = 55.6%; mean 77.8%, but 6 of 10 = 60%.
+        let rows = [
+            ("A", "done", "2024", "1"),
+            ("A", "total", "2024", "1"),
+            ("B", "done", "2024", "5"),
+            ("B", "total", "2024", "9"),
+        ];
+        let outcome = run(&plan, "2025-06-30", &rows);
+        let e = eval(&plan, &outcome, "share-2025");
+        assert_eq!(e.actual, Some(Figure::Percent(d("60"))));
+        assert_eq!(e.ratio, Some((d("6"), d("10"))));
+        // "> 60%": exactly 60 is not met; it equals expected, so on track.
+        assert_eq!(e.status, Status::OnTrack);
+        assert_eq!(e.gap, Some(Decimal::ZERO));
+        let after = run(&plan, "2026-01-01", &rows);
+        assert_eq!(eval(&plan, &after, "share-2025").status, Status::Missed);
+        let more = run(
+            &plan,
+            "2025-06-30",
+            &[("A", "done", "2024", "61"), ("A", "total", "2024", "100")],
+        );
+        assert_eq!(eval(&plan, &more, "share-2025").status, Status::Met);
+    }
+
+    #[test]
+    fn a_ratio_below_target_is_at_risk_from_80_percent_of_it() {
+        let plan = plan();
+        let judge = |num: &str| {
+            let outcome = run(
+                &plan,
+                "2025-06-30",
+                &[("A", "done", "2024", num), ("A", "total", "2024", "100")],
+            );
+            eval(&plan, &outcome, "share-2025").status
+        };
+        assert_eq!(judge("48"), Status::AtRisk);
+        assert_eq!(judge("47"), Status::OffTrack);
+    }
+
+    #[test]
+    fn a_zero_or_missing_denominator_is_no_data() {
+        let plan = plan();
+        let zero = run(
+            &plan,
+            "2025-06-30",
+            &[("A", "done", "2024", "3"), ("A", "total", "2024", "0")],
+        );
+        let e = eval(&plan, &zero, "share-2025");
+        assert_eq!((e.status, &e.actual), (Status::NoData, &None));
+        let missing = run(&plan, "2025-06-30", &[("A", "done", "2024", "3")]);
+        assert_eq!(eval(&plan, &missing, "share-2025").status, Status::NoData);
+    }
+
+    #[test]
+    fn a_stock_counts_each_units_latest_value() {
+        let plan = plan();
+        let rows = [
+            ("A", "total", "2024-H1", "4"),
+            ("A", "total", "2025-H1", "6"),
+            ("A", "total", "2024-H2", "5"),
+            ("B", "total", "2024-Q4", "3"),
+            ("A", "total", "2025-H2", "99"), // after the as-of date
+        ];
+        let outcome = run(&plan, "2025-06-30", &rows);
+        let e = eval(&plan, &outcome, "total-2025");
+        assert_eq!(e.actual, Some(Figure::Number(d("9"))));
+        assert_eq!(
+            e.by_unit
+                .iter()
+                .map(|u| u.actual.clone())
+                .collect::<Vec<_>>(),
+            [Figure::Number(d("6")), Figure::Number(d("3"))]
+        );
+    }
+
+    #[test]
+    fn per_year_takes_the_current_year_and_warns_of_short_past_years() {
+        let plan = plan();
+        let rows = [
+            ("A", "done", "2024-H1", "2"),
+            ("B", "done", "2024-H2", "1"), // 2024: 3, short of 5
+            ("A", "done", "2025-H1", "6"), // 2025: met by mid-year
+            ("A", "done", "2026-Q1", "1"),
+        ];
+        let in_2025 = run(&plan, "2025-06-30", &rows);
+        let e = eval(&plan, &in_2025, "yearly-2027");
+        assert_eq!(e.status, Status::Met);
+        assert_eq!(e.actual, Some(Figure::Number(d("6"))));
+        assert_eq!(e.years.len(), 2);
+        assert_eq!(
+            (e.years[0].year, e.years[0].status, e.years[0].complete),
+            (2024, Status::Missed, true)
+        );
+        let id = plan.objective_id("yearly-2027").unwrap();
+        assert!(in_2025.warnings.contains(&Warning::Year {
+            objective: id,
+            year: 2024
+        }));
+        // 2026-03-31: 1 of an expected 5 × 90/365 = 1.23: at risk.
+        let in_2026 = run(&plan, "2026-03-31", &rows);
+        let e = eval(&plan, &in_2026, "yearly-2027");
+        assert_eq!((e.status, e.gap), (Status::AtRisk, Some(d("4"))));
+        assert_eq!(e.halves_left, 2);
+        assert_eq!(e.needed_per_half_year, Some(d("2")));
+        // After the deadline: met only if every year was.
+        let after = run(&plan, "2028-01-01", &rows);
+        assert_eq!(eval(&plan, &after, "yearly-2027").status, Status::Missed);
+        let all = [
+            ("A", "done", "2024", "5"),
+            ("A", "done", "2025", "7"),
+            ("A", "done", "2026", "5"),
+            ("A", "done", "2027", "10"),
+        ];
+        let after = run(&plan, "2028-01-01", &all);
+        assert_eq!(eval(&plan, &after, "yearly-2027").status, Status::Met);
+    }
+
+    #[test]
+    fn an_ordinal_one_level_below_is_at_risk_and_two_off_track() {
+        let plan = plan();
+        let judge = |level: &str, as_of: &str| {
+            let outcome = run(
+                &plan,
+                as_of,
+                &[("A", "grade", "2024", "tot"), ("A", "grade", "2025", level)],
+            );
+            let e = eval(&plan, &outcome, "grade-2030");
+            (e.status, e.gap)
+        };
+        assert_eq!(
+            judge("kha", "2026-01-01"),
+            (Status::Met, Some(Decimal::ZERO))
+        );
+        assert_eq!(
+            judge("trung-binh", "2026-01-01"),
+            (Status::AtRisk, Some(d("1")))
+        );
+        assert_eq!(judge("yeu", "2026-01-01"), (Status::OffTrack, Some(d("2"))));
+        assert_eq!(judge("yeu", "2031-01-01"), (Status::Missed, Some(d("2"))));
+    }
+
+    #[test]
+    fn text_shows_the_latest_assessment() {
+        let plan = plan();
+        let outcome = run(
+            &plan,
+            "2025-12-31",
+            &[
+                ("A", "remark", "2025-H1", "mới"),
+                ("A", "remark", "2024", "cũ"),
+            ],
+        );
+        let e = eval(&plan, &outcome, "remark-2025");
+        assert_eq!(
+            (e.status, e.actual.clone()),
+            (Status::Info, Some(Figure::Text("mới".into())))
+        );
+        assert_eq!(e.latest, Some((UnitId(0), "2025-H1".parse().unwrap())));
+    }
+
+    #[test]
+    fn before_any_data_everything_is_no_data() {
+        let plan = plan();
+        let outcome = run(&plan, "2023-06-30", &[("A", "done", "2024", "5")]);
+        assert!(
+            outcome
+                .evaluations
+                .iter()
+                .all(|e| e.status == Status::NoData)
+        );
+        assert_eq!(outcome.warnings.len(), plan.objectives.len());
+        let e = eval(&plan, &outcome, "done-2025");
+        assert_eq!(e.expected, Some(Figure::Number(Decimal::ZERO)));
+        assert_eq!(e.halves_left, 4);
+    }
+
+    #[test]
+    fn a_passed_deadline_turns_a_shortfall_into_missed() {
+        let plan = plan();
+        let outcome = run(
+            &plan,
+            "2027-06-30",
+            &[("A", "done", "2024", "14"), ("A", "total", "2025", "9")],
+        );
+        assert_eq!(eval(&plan, &outcome, "done-2025").status, Status::Missed);
+        assert_eq!(eval(&plan, &outcome, "total-2025").status, Status::Missed);
+        assert_eq!(eval(&plan, &outcome, "done-2025").halves_left, 0);
+        assert_eq!(
+            eval(&plan, &outcome, "done-2025").needed_per_half_year,
+            None
+        );
+    }
+
+    #[test]
+    fn the_window_start_can_move_per_objective() {
+        let text = PLAN.replace(
+            "by = 2025\n\n[objectives.share-2025]",
+            "by = 2025\nfrom = 2024-07-01\n\n[objectives.share-2025]",
+        );
+        let plan = plan_from(&text).unwrap();
+        let outcome = run(
+            &plan,
+            "2025-12-31",
+            &[
+                ("A", "done", "2024-H1", "10"),
+                ("A", "done", "2024-Q3", "3"),
+            ],
+        );
+        assert_eq!(
+            eval(&plan, &outcome, "done-2025").actual,
+            Some(Figure::Number(d("3")))
+        );
+        assert_eq!(halves_left(plan.objectives[0].window, date(2024, 3, 1)), 3);
+    }
+
+    #[test]
+    fn explain_traces_every_value_with_its_verdict() {
+        let plan = plan();
+        let id = plan.objective_id("total-2025").unwrap();
+        let mut evaluator = Evaluator::new(&plan, "2025-06-30".parse().unwrap()).trace(id);
+        let total = plan.indicator_id("total").unwrap();
+        for (line, period) in ["2023", "2024-H1", "2025-H1", "2025-H2"].iter().enumerate() {
+            evaluator.add(&Observation {
+                unit: UnitId(0),
+                indicator: total,
+                period: period.parse().unwrap(),
+                value: Value::Number(Decimal::ONE),
+                note: Cow::Borrowed(""),
+                source: Source {
+                    file: 0,
+                    line: line as u32 + 2,
+                },
+            });
+        }
+        let verdicts: Vec<Verdict> = evaluator.finish().trace.iter().map(|t| t.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::BeforeWindow,
+                Verdict::Superseded,
+                Verdict::Counted,
+                Verdict::AfterAsOf
+            ]
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! The user's files as they are, before validation: the plan's TOML shapes
+//! and report rows with their line and column numbers.
+
+pub mod plan_file;
+pub mod report_file;

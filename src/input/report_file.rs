@@ -1,0 +1,490 @@
+//! A unit's report file as received: its bytes decoded to text, its dialect
+//! (delimiter, decimal mark, which column is which) worked out from the
+//! header, and its rows handed out with their line and column numbers.
+//! Nothing here knows the plan; `model::Plan::read_row` checks the rows.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::number::DecimalMark;
+use crate::text::fold;
+
+/// How to decode bytes that carry no byte-order mark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8, or UTF-16 when the file starts with a byte-order mark.
+    #[default]
+    Auto,
+    /// Legacy Vietnamese Windows code page (TCVN-era files).
+    #[value(name = "windows-1258")]
+    Windows1258,
+}
+
+/// One cell: its text and its 1-based column (field position).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell<'r> {
+    pub text: &'r str,
+    pub column: usize,
+}
+
+/// One data row, by role, with the line it starts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawRow<'r> {
+    pub line: u64,
+    pub unit: Cell<'r>,
+    pub indicator: Cell<'r>,
+    pub period: Cell<'r>,
+    pub value: Cell<'r>,
+    pub note: Option<Cell<'r>>,
+}
+
+/// What a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Unit,
+    Indicator,
+    Period,
+    Value,
+    Note,
+}
+
+const ROLES: [(Role, &str, &[&str]); 5] = [
+    (Role::Unit, "unit", &["unit", "don-vi", "ma-don-vi"]),
+    (
+        Role::Indicator,
+        "indicator",
+        &["indicator", "chi-tieu", "ma-chi-tieu"],
+    ),
+    (Role::Period, "period", &["period", "ky", "ky-bao-cao"]),
+    (Role::Value, "value", &["value", "gia-tri"]),
+    (Role::Note, "note", &["note", "ghi-chu"]),
+];
+
+fn role_of(header: &str) -> Option<Role> {
+    let key = fold(header);
+    ROLES
+        .iter()
+        .find(|(_, _, aliases)| aliases.contains(&key.as_str()))
+        .map(|(r, _, _)| *r)
+}
+
+/// How a file is written, as found from its bytes and header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    pub mark: DecimalMark,
+    /// 0-based field index of unit, indicator, period, value, note.
+    columns: [Option<usize>; 5],
+    /// Line of the header row.
+    header_line: u64,
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let delimiter = match self.delimiter {
+            b'\t' => "tab",
+            b';' => "`;`",
+            _ => "`,`",
+        };
+        let mark = match self.mark {
+            DecimalMark::Point => "`.`",
+            DecimalMark::Comma => "`,`",
+        };
+        write!(
+            f,
+            "{}, {delimiter} delimited, decimal mark {mark}",
+            self.encoding
+        )
+    }
+}
+
+/// A report file decoded and ready to read.
+pub struct ReportFile {
+    pub name: String,
+    text: String,
+    pub dialect: Dialect,
+    /// Problems with the file as a whole that do not stop reading it.
+    pub warnings: Diagnostics,
+}
+
+impl ReportFile {
+    /// Decodes `bytes` and reads the header. `name` is how diagnostics
+    /// name the file. Fails when the text cannot be decoded or the header
+    /// lacks a required column.
+    pub fn parse(name: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<ReportFile, Diagnostic> {
+        let (text, label) = decode(name, bytes, encoding)?;
+        let (dialect, warnings) = read_header(name, &text, label)?;
+        Ok(ReportFile {
+            name: name.to_string(),
+            text,
+            dialect,
+            warnings,
+        })
+    }
+
+    /// Calls `on_row` for every data row, in order. Blank rows (nothing but
+    /// delimiters and spaces) are skipped; a row that cannot be split into
+    /// its cells (too few fields) is handed over as a problem instead.
+    pub fn for_each_row(&self, mut on_row: impl FnMut(Result<RawRow<'_>, Diagnostic>)) {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.dialect.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(self.text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let columns = self.dialect.columns;
+        let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
+        let mut lines = LineCounter::new(self.text.as_bytes());
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    on_row(Err(Diagnostic::error(
+                        &self.name,
+                        format!("cannot read this row: {e}"),
+                    )
+                    .at_line(line)));
+                    continue;
+                }
+            }
+            let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
+            if line <= self.dialect.header_line || record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            if record.len() < needed {
+                on_row(Err(Diagnostic::error(
+                    &self.name,
+                    format!(
+                        "this row has {} fields, the header {}; is a delimiter missing?",
+                        record.len(),
+                        needed
+                    ),
+                )
+                .at(line, record.len() + 1)));
+                continue;
+            }
+            let cell = |role: usize| -> Option<Cell<'_>> {
+                columns[role].map(|i| Cell {
+                    text: record.get(i).unwrap_or(""),
+                    column: i + 1,
+                })
+            };
+            let (Some(unit), Some(indicator), Some(period), Some(value)) =
+                (cell(0), cell(1), cell(2), cell(3))
+            else {
+                unreachable!("required columns are checked with the header")
+            };
+            on_row(Ok(RawRow {
+                line,
+                unit,
+                indicator,
+                period,
+                value,
+                note: cell(4),
+            }));
+        }
+    }
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count lags
+/// one line per CRLF (it records a record's start before the `\n` of the
+/// previous `\r\n`), and Excel writes CRLF.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> LineCounter<'t> {
+        LineCounter {
+            text,
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record that starts at `byte` (past any line ends
+    /// left over from the previous record). Offsets must not decrease.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = (byte as usize).min(self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.counted_to {
+            self.line += self.text[self.counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.counted_to = start;
+        }
+        self.line
+    }
+}
+
+/// Text from bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or
+/// Windows-1258 when asked for. Not-UTF-8 without the option is an error
+/// that says where and names the option.
+fn decode(
+    name: &str,
+    bytes: Vec<u8>,
+    encoding: Encoding,
+) -> Result<(String, &'static str), Diagnostic> {
+    if let Some((coding, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if coding == encoding_rs::UTF_8 {
+            let mut bytes = bytes;
+            bytes.drain(..bom_len);
+            return utf8(name, bytes).map(|t| (t, "UTF-8 with BOM"));
+        }
+        let (text, had_errors) = coding.decode_without_bom_handling(&bytes[bom_len..]);
+        if had_errors {
+            return Err(Diagnostic::error(
+                name,
+                format!("the file is not valid {}", coding.name()),
+            ));
+        }
+        return Ok((
+            text.into_owned(),
+            if coding == encoding_rs::UTF_16LE {
+                "UTF-16LE"
+            } else {
+                "UTF-16BE"
+            },
+        ));
+    }
+    match encoding {
+        Encoding::Windows1258 => {
+            let (text, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(&bytes);
+            // A Windows-1258 file is NFD-like (base letter plus tone mark):
+            // normalise once here so that codes and names match.
+            let text = match crate::text::nfc(&text) {
+                Cow::Borrowed(t) => t.to_string(),
+                Cow::Owned(t) => t,
+            };
+            Ok((text, "Windows-1258"))
+        }
+        Encoding::Auto => utf8(name, bytes).map(|t| (t, "UTF-8")),
+    }
+}
+
+fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = e.utf8_error().valid_up_to();
+        let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        let line = before.matches('\n').count() as u64 + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostic::error(
+            name,
+            "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
+             read it with `--encoding windows-1258`, or save it again as \"CSV UTF-8\"",
+        )
+        .at(line, column)
+    })
+}
+
+/// Finds the header (the first non-blank line), the delimiter that splits
+/// it into known columns, and the decimal mark that goes with it.
+fn read_header(
+    name: &str,
+    text: &str,
+    encoding: &'static str,
+) -> Result<(Dialect, Diagnostics), Diagnostic> {
+    let Some((index, header)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
+        return Err(Diagnostic::error(
+            name,
+            "the file is empty; expected a header `unit,indicator,period,value,note`",
+        ));
+    };
+    let header_line = index as u64 + 1;
+    let split = |delimiter: u8| -> Vec<String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .from_reader(header.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let _ = reader.read_record(&mut record);
+        record
+            .iter()
+            .map(|f| f.trim().trim_start_matches('\u{feff}').to_string())
+            .collect()
+    };
+    let (delimiter, fields) = [b',', b';', b'\t']
+        .into_iter()
+        .map(|d| (d, split(d)))
+        .max_by_key(|(_, fields)| fields.iter().filter(|f| role_of(f).is_some()).count())
+        .expect("three candidates");
+
+    let mut columns = [None; 5];
+    let mut warnings = Diagnostics::default();
+    for (i, field) in fields.iter().enumerate() {
+        match role_of(field) {
+            Some(role) => {
+                let slot = &mut columns[role as usize];
+                if slot.is_some() {
+                    return Err(Diagnostic::error(
+                        name,
+                        format!("column `{field}` appears twice in the header"),
+                    )
+                    .at(header_line, i + 1));
+                }
+                *slot = Some(i);
+            }
+            None if field.is_empty() => {}
+            None => warnings.push(
+                Diagnostic::warning(
+                    name,
+                    format!("column `{field}` is not one `track` reads; it is ignored"),
+                )
+                .at(header_line, i + 1),
+            ),
+        }
+    }
+    let missing: Vec<&str> = ROLES[..4]
+        .iter()
+        .filter(|(role, _, _)| columns[*role as usize].is_none())
+        .map(|(_, name, _)| *name)
+        .collect();
+    if !missing.is_empty() {
+        let found = fields
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Diagnostic::error(
+            name,
+            format!(
+                "the header lacks {} (found {found}); expected `unit,indicator,period,value,note` \
+                 or the Vietnamese `don_vi,chi_tieu,ky,gia_tri,ghi_chu`",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .at(header_line, 1));
+    }
+    let mark = if delimiter == b',' {
+        DecimalMark::Point
+    } else {
+        DecimalMark::Comma
+    };
+    Ok((
+        Dialect {
+            encoding,
+            delimiter,
+            mark,
+            columns,
+            header_line,
+        },
+        warnings,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(file: &ReportFile) -> Vec<(u64, String, String, String, String, Option<String>)> {
+        let mut out = Vec::new();
+        file.for_each_row(|r| {
+            let r = r.unwrap_or_else(|d| panic!("{d}"));
+            out.push((
+                r.line,
+                r.unit.text.to_string(),
+                r.indicator.text.to_string(),
+                r.period.text.to_string(),
+                r.value.text.to_string(),
+                r.note.map(|n| n.text.to_string()),
+            ))
+        });
+        out
+    }
+
+    #[test]
+    fn reads_plain_utf8_with_line_numbers() {
+        let text = "unit,indicator,period,value,note\nSKHCN,tasks-provincial,2024-Q3,4,\"Đã phê duyệt, 4\"\n\n,,,,\nSCT,x,2025-H1,7,\n";
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        assert_eq!(file.dialect.delimiter, b',');
+        let rows = rows(&file);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 2);
+        assert_eq!(rows[0].5.as_deref(), Some("Đã phê duyệt, 4"));
+        assert_eq!(rows[1].0, 5);
+    }
+
+    #[test]
+    fn counts_lines_across_crlf_and_quoted_line_breaks() {
+        let text = "unit,indicator,period,value,note\r\nA,x,2025,1,\"two\r\nlines\"\r\n\r\nB,x,2025,2,\r\n";
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 5]);
+    }
+
+    #[test]
+    fn finds_vietnamese_headers_and_semicolons() {
+        let text =
+            "\u{feff}Đơn vị;Chỉ tiêu;Kỳ;Giá trị;Ghi chú\r\nSKHCN;tasks-provincial;2024;1,5;\r\n";
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        assert_eq!(file.dialect.delimiter, b';');
+        assert_eq!(file.dialect.mark, DecimalMark::Comma);
+        assert_eq!(file.dialect.encoding, "UTF-8 with BOM");
+        assert_eq!(rows(&file)[0].4, "1,5");
+    }
+
+    #[test]
+    fn decodes_utf16_with_bom() {
+        let text = "unit\tindicator\tperiod\tvalue\nSKHCN\ttasks\t2025\t3\n";
+        let mut bytes = vec![0xff, 0xfe];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let file = ReportFile::parse("r.txt", bytes, Encoding::Auto).unwrap();
+        assert_eq!(file.dialect.encoding, "UTF-16LE");
+        assert_eq!(file.dialect.delimiter, b'\t');
+        assert_eq!(rows(&file)[0].1, "SKHCN");
+    }
+
+    #[test]
+    fn not_utf8_names_the_option() {
+        let bytes = b"unit,indicator,period,value\nS\xd2,x,2025,1\n".to_vec();
+        let err = ReportFile::parse("r.csv", bytes.clone(), Encoding::Auto)
+            .err()
+            .unwrap();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("--encoding windows-1258"));
+        let file = ReportFile::parse("r.csv", bytes, Encoding::Windows1258).unwrap();
+        assert_eq!(file.dialect.encoding, "Windows-1258");
+    }
+
+    #[test]
+    fn a_header_without_required_columns_is_an_error() {
+        let err = ReportFile::parse("r.csv", "unit,indicatr,period\n".into(), Encoding::Auto)
+            .err()
+            .unwrap();
+        assert!(
+            err.message
+                .starts_with("the header lacks `indicator`, `value`"),
+            "{}",
+            err.message
+        );
+        assert_eq!((err.line, err.column), (Some(1), Some(1)));
+    }
+
+    #[test]
+    fn a_short_row_is_a_problem_with_its_line() {
+        let file = ReportFile::parse(
+            "r.csv",
+            "unit,indicator,period,value\nA,b,2025\n".into(),
+            Encoding::Auto,
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        file.for_each_row(|r| problems.push(r.expect_err("no row")));
+        assert_eq!(problems[0].line, Some(2));
+        assert!(problems[0].message.contains("3 fields"));
+    }
+}

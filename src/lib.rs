@@ -1,0 +1,115 @@
+//! `track`: a plan's indicators against its targets, from unit reports.
+//!
+//! The pipeline, one module per stage:
+//!
+//! - `cli` → `settings`: the command line, then the validated settings;
+//! - `store` + `input`: the data folder, the plan's TOML shapes and the
+//!   report files as received (decoded, dialect found, rows with lines);
+//! - `model`: the validated plan and observations (the only validation);
+//! - `evaluate`: pure; actual, expected, gap and status per objective;
+//! - `render`: one file per output format, formatting only;
+//! - `cmd`: one file per subcommand, dispatched from `run`.
+
+pub mod cli;
+pub mod cmd;
+pub mod diagnostic;
+pub mod evaluate;
+pub mod input;
+pub mod lang;
+pub mod model;
+pub mod number;
+pub mod period;
+pub mod render;
+pub mod settings;
+pub mod store;
+pub mod target;
+pub mod text;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::diagnostic::Invalid;
+use crate::settings::{Settings, UsageError};
+
+/// Exit code of `track check` when the check itself cannot run.
+const CHECK_UNKNOWN: u8 = 3;
+
+/// Runs `track` with these arguments and returns the exit code: 0 success,
+/// 1 error, 2 bad usage; `track check` has its own codes (see `cmd::check`).
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let is_check = invoked_check(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.exit_code() {
+                0 => 0,
+                _ if is_check => CHECK_UNKNOWN,
+                code => code as u8,
+            };
+        }
+    };
+    let result = Settings::from_args(&cli.global).and_then(|settings| match &cli.command {
+        Command::Report(args) => cmd::report::run(&settings, args),
+        Command::Check(args) => cmd::check::run(&settings, args),
+        Command::Explain(args) => cmd::explain::run(&settings, args),
+        Command::Validate(args) => cmd::validate::run(&settings, args),
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let code = report_error(&e);
+            if is_check && code != 0 {
+                CHECK_UNKNOWN
+            } else {
+                code
+            }
+        }
+    }
+}
+
+/// Prints an error the way the user can act on it, and picks its exit code.
+fn report_error(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    }) {
+        // The reader went away (`track report | head`): not a failure.
+        return 0;
+    }
+    let mut stderr = io::stderr().lock();
+    if let Some(Invalid(diagnostics)) = e.downcast_ref::<Invalid>() {
+        for d in diagnostics.iter() {
+            let _ = writeln!(stderr, "{d}");
+        }
+        let _ = writeln!(stderr, "track: stopped: {}", diagnostics.summary());
+        return 1;
+    }
+    let _ = writeln!(stderr, "track: error: {e:#}");
+    if e.downcast_ref::<UsageError>().is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether the subcommand is `check`, found before clap parses, so that even
+/// its usage errors exit 3 as monitoring expects.
+fn invoked_check(args: &[OsString]) -> bool {
+    const TAKES_VALUE: [&str; 8] = [
+        "--data", "--as-of", "--format", "-f", "--output", "-o", "--lang", "--color",
+    ];
+    let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = rest.next() {
+        if TAKES_VALUE.contains(&arg.as_ref()) || arg == "--encoding" {
+            rest.next();
+        } else if !arg.starts_with('-') {
+            return arg == "check";
+        }
+    }
+    false
+}

@@ -1,0 +1,1090 @@
+//! The validated plan and observations: the one place where the plan file
+//! and report rows are checked. Everything downstream (evaluation,
+//! rendering) trusts these types.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, line_column};
+use crate::input::plan_file::{Cadence, Deadline, IndicatorKindShape, PlanFile};
+use crate::input::report_file::RawRow;
+use crate::number::{DecimalMark, parse_number};
+use crate::period::Period;
+use crate::target::{Bound, TargetSpec};
+use crate::text::{fold, nfc};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IndicatorId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectiveId(pub u32);
+
+/// A validated plan: units, indicators and objectives, with every code
+/// checked and every target matched to its measure.
+#[derive(Debug)]
+pub struct Plan {
+    pub code: String,
+    pub title: String,
+    pub title_en: String,
+    pub source: Option<String>,
+    pub start: Date,
+    /// Share of expected (0-1) from which a shortfall is at risk, not off track.
+    pub tolerance: Decimal,
+    pub due_days: u16,
+    pub units: Vec<Unit>,
+    pub indicators: Vec<Indicator>,
+    pub objectives: Vec<Objective>,
+    unit_keys: HashMap<String, UnitId>,
+    indicator_keys: HashMap<String, IndicatorId>,
+}
+
+#[derive(Debug)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Indicator {
+    pub code: String,
+    pub kind: IndicatorKind,
+    pub title: String,
+    pub title_en: String,
+    pub counted_in: Option<String>,
+    pub counted_in_en: Option<String>,
+    pub section: Option<String>,
+    pub reporters: Vec<UnitId>,
+    pub cadence: Cadence,
+}
+
+#[derive(Debug)]
+pub enum IndicatorKind {
+    /// New in the period; adds up over periods and units.
+    Flow,
+    /// A level at the period's end; each unit's latest value counts.
+    Stock,
+    /// Ranked levels, lowest first.
+    Ordinal(Vec<Level>),
+    /// A written assessment.
+    Text,
+}
+
+impl IndicatorKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            IndicatorKind::Flow => "flow",
+            IndicatorKind::Stock => "stock",
+            IndicatorKind::Ordinal(_) => "ordinal",
+            IndicatorKind::Text => "text",
+        }
+    }
+
+    /// Whether a unit's values add up over periods (flows), or only its
+    /// latest counts (everything else).
+    pub fn adds_up(&self) -> bool {
+        matches!(self, IndicatorKind::Flow)
+    }
+}
+
+#[derive(Debug)]
+pub struct Level {
+    pub code: String,
+    pub title: String,
+    pub title_en: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Objective {
+    pub code: String,
+    pub title: String,
+    pub title_en: String,
+    pub section: Option<String>,
+    pub target: TargetSpec,
+    pub measure: Measure,
+    pub rule: Rule,
+    pub window: Window,
+}
+
+/// The days whose values count: a period counts when it lies inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: Date,
+    pub end: Date,
+}
+
+impl Window {
+    pub fn contains(&self, period: Period) -> bool {
+        period.start() >= self.start && period.end() <= self.end
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    Single(IndicatorId),
+    Ratio {
+        numerator: IndicatorId,
+        denominator: IndicatorId,
+    },
+}
+
+impl Measure {
+    pub fn indicators(&self) -> Vec<IndicatorId> {
+        match *self {
+            Measure::Single(i) => vec![i],
+            Measure::Ratio {
+                numerator,
+                denominator,
+            } => vec![numerator, denominator],
+        }
+    }
+}
+
+/// How an objective is judged (SPEC section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// A count over the whole window, expected to grow linearly.
+    Count(Bound),
+    /// A count in each calendar year of the window.
+    PerYear(Bound),
+    /// A ratio in percent; the bound is in percent.
+    Ratio(Bound),
+    /// At least the level of this rank (0 = lowest).
+    Ordinal { rank: usize },
+    /// A written assessment, shown and not judged.
+    Text,
+}
+
+/// A report row that passed validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation<'r> {
+    pub unit: UnitId,
+    pub indicator: IndicatorId,
+    pub period: Period,
+    pub value: Value<'r>,
+    pub note: Cow<'r, str>,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'r> {
+    Number(Decimal),
+    /// Rank of an ordinal level, 0 = lowest.
+    Level(usize),
+    Text(Cow<'r, str>),
+}
+
+impl Value<'_> {
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Number(n) => Value::Number(n),
+            Value::Level(r) => Value::Level(r),
+            Value::Text(t) => Value::Text(Cow::Owned(t.into_owned())),
+        }
+    }
+}
+
+/// Which file (an index into the run's list of files) and line a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Source {
+    pub file: u32,
+    pub line: u32,
+}
+
+/// One problem in one cell of a report row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellProblem {
+    pub column: usize,
+    pub message: String,
+    pub warning: bool,
+}
+
+impl Plan {
+    /// Validates a parsed plan file. `file` names it in diagnostics and
+    /// `text` is its source, to turn spans into lines and columns.
+    pub fn from_input(input: PlanFile, file: &str, text: &str) -> Result<Plan, Diagnostics> {
+        let mut problems = Diagnostics::default();
+        let mut error = |span: Range<usize>, message: String| {
+            let (line, column) = line_column(text, span.start);
+            problems.push(Diagnostic::error(file, message).at(line, column));
+        };
+
+        let header = input.plan;
+        let start = date_of(header.start.get_ref()).unwrap_or_else(|| {
+            error(
+                header.start.span(),
+                "`start` must be a date such as 2024-01-01".into(),
+            );
+            Date::constant(2000, 1, 1)
+        });
+        let tolerance = match &header.tolerance {
+            None => Decimal::new(8, 1),
+            Some(t) => match parse_percent(t.get_ref()) {
+                Some(p) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {
+                    p / Decimal::ONE_HUNDRED
+                }
+                _ => {
+                    error(
+                        t.span(),
+                        format!(
+                            "cannot read tolerance `{}`; expected a percentage such as `80%`",
+                            t.get_ref()
+                        ),
+                    );
+                    Decimal::new(8, 1)
+                }
+            },
+        };
+        let default_cadence = header.cadence.unwrap_or(Cadence::HalfYear);
+
+        let mut units = Vec::new();
+        let mut unit_keys = HashMap::new();
+        for (code, shape) in input.units {
+            if !is_code(code.get_ref()) {
+                error(
+                    code.span(),
+                    format!(
+                        "unit code `{}` may hold only letters, digits, `-` and `_`",
+                        code.get_ref()
+                    ),
+                );
+            }
+            let id = UnitId(units.len() as u32);
+            if unit_keys
+                .insert(code.get_ref().to_lowercase(), id)
+                .is_some()
+            {
+                error(
+                    code.span(),
+                    format!(
+                        "unit `{}` is declared twice (codes ignore case)",
+                        code.get_ref()
+                    ),
+                );
+            }
+            units.push(Unit {
+                code: code.into_inner(),
+                name: shape.name,
+                name_en: shape.name_en,
+            });
+        }
+        let unit_codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+
+        let mut indicators = Vec::new();
+        let mut indicator_keys = HashMap::new();
+        for (code, shape) in input.indicators {
+            if !is_code(code.get_ref()) {
+                error(
+                    code.span(),
+                    format!(
+                        "indicator code `{}` may hold only letters, digits, `-` and `_`",
+                        code.get_ref()
+                    ),
+                );
+            }
+            let id = IndicatorId(indicators.len() as u32);
+            if indicator_keys
+                .insert(code.get_ref().to_lowercase(), id)
+                .is_some()
+            {
+                error(
+                    code.span(),
+                    format!(
+                        "indicator `{}` is declared twice (codes ignore case)",
+                        code.get_ref()
+                    ),
+                );
+            }
+            let mut reporters = Vec::new();
+            for reporter in &shape.reporters {
+                match unit_keys.get(&reporter.get_ref().to_lowercase()) {
+                    Some(&unit) if reporters.contains(&unit) => {
+                        error(
+                            reporter.span(),
+                            format!("unit `{}` is listed twice in reporters", reporter.get_ref()),
+                        );
+                    }
+                    Some(&unit) => reporters.push(unit),
+                    None => error(
+                        reporter.span(),
+                        format!(
+                            "unknown unit `{}` in reporters of `{}`{}",
+                            reporter.get_ref(),
+                            code.get_ref(),
+                            did_you_mean(reporter.get_ref(), unit_codes.iter().copied())
+                        ),
+                    ),
+                }
+            }
+            let kind = match (shape.kind, shape.levels) {
+                (IndicatorKindShape::Ordinal, Some(levels)) => {
+                    let span = levels.span();
+                    let levels = levels.into_inner();
+                    if levels.len() < 2 {
+                        error(
+                            span,
+                            format!(
+                                "ordinal indicator `{}` needs at least two levels",
+                                code.get_ref()
+                            ),
+                        );
+                    }
+                    let mut seen = Vec::new();
+                    for level in &levels {
+                        let key = fold(level.code.get_ref());
+                        if seen.contains(&key) {
+                            error(
+                                level.code.span(),
+                                format!("level `{}` is listed twice", level.code.get_ref()),
+                            );
+                        }
+                        seen.push(key);
+                    }
+                    IndicatorKind::Ordinal(
+                        levels
+                            .into_iter()
+                            .map(|l| Level {
+                                code: l.code.into_inner(),
+                                title: l.title,
+                                title_en: l.title_en,
+                            })
+                            .collect(),
+                    )
+                }
+                (IndicatorKindShape::Ordinal, None) => {
+                    error(
+                        code.span(),
+                        format!(
+                            "ordinal indicator `{}` needs `levels`, lowest first",
+                            code.get_ref()
+                        ),
+                    );
+                    IndicatorKind::Ordinal(Vec::new())
+                }
+                (kind, Some(levels)) => {
+                    error(
+                        levels.span(),
+                        format!(
+                            "`levels` is only for ordinal indicators; `{}` is a {kind:?} indicator",
+                            code.get_ref()
+                        ),
+                    );
+                    IndicatorKind::Text
+                }
+                (IndicatorKindShape::Flow, None) => IndicatorKind::Flow,
+                (IndicatorKindShape::Stock, None) => IndicatorKind::Stock,
+                (IndicatorKindShape::Text, None) => IndicatorKind::Text,
+            };
+            indicators.push(Indicator {
+                code: code.into_inner(),
+                kind,
+                title: shape.title,
+                title_en: shape.title_en,
+                counted_in: shape.counted_in,
+                counted_in_en: shape.counted_in_en,
+                section: shape.section,
+                reporters,
+                cadence: shape.cadence.unwrap_or(default_cadence),
+            });
+        }
+        let indicator_codes: Vec<&str> = indicators.iter().map(|i| i.code.as_str()).collect();
+
+        let mut objectives = Vec::new();
+        let mut objective_keys = HashMap::new();
+        for (code, shape) in input.objectives {
+            if objective_keys
+                .insert(code.get_ref().to_lowercase(), ())
+                .is_some()
+            {
+                error(
+                    code.span(),
+                    format!(
+                        "objective `{}` is declared twice (codes ignore case)",
+                        code.get_ref()
+                    ),
+                );
+            }
+            let lookup = |name: &str| indicator_keys.get(&name.trim().to_lowercase()).copied();
+            let measure_text = shape.measure.get_ref();
+            let mut unknown = Vec::new();
+            let measure = match measure_text.split_once('/') {
+                Some((num, den)) => match (lookup(num), lookup(den)) {
+                    (Some(numerator), Some(denominator)) => Some(Measure::Ratio {
+                        numerator,
+                        denominator,
+                    }),
+                    (n, d) => {
+                        unknown.extend(n.is_none().then_some(num.trim()));
+                        unknown.extend(d.is_none().then_some(den.trim()));
+                        None
+                    }
+                },
+                None => match lookup(measure_text) {
+                    Some(i) => Some(Measure::Single(i)),
+                    None => {
+                        unknown.push(measure_text.trim());
+                        None
+                    }
+                },
+            };
+            for name in unknown {
+                error(
+                    shape.measure.span(),
+                    format!(
+                        "unknown indicator `{name}` in the measure of `{}`{}",
+                        code.get_ref(),
+                        did_you_mean(name, indicator_codes.iter().copied())
+                    ),
+                );
+            }
+            let target = match TargetSpec::parse(shape.target.get_ref()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    error(shape.target.span(), e.to_string());
+                    None
+                }
+            };
+            let window_start = match &shape.from {
+                None => Some(start),
+                Some(from) => date_of(from.get_ref()).or_else(|| {
+                    error(
+                        from.span(),
+                        "`from` must be a date such as 2024-07-01".into(),
+                    );
+                    None
+                }),
+            };
+            let deadline = match shape.by.get_ref() {
+                Deadline::Year(y) if (1900..=2999).contains(y) => Date::new(*y as i16, 12, 31).ok(),
+                Deadline::Date(d) => date_of(d),
+                Deadline::Year(_) => None,
+            };
+            let deadline = deadline.or_else(|| {
+                error(
+                    shape.by.span(),
+                    "`by` must be a year such as 2025 or a date such as 2025-06-30".into(),
+                );
+                None
+            });
+            if let (Some(s), Some(d)) = (window_start, deadline)
+                && d < s
+            {
+                error(
+                    shape.by.span(),
+                    format!(
+                        "the deadline {d} of `{}` is before its window starts on {s}",
+                        code.get_ref()
+                    ),
+                );
+            }
+            let (Some(measure), Some(target), Some(window_start), Some(deadline)) =
+                (measure, target, window_start, deadline)
+            else {
+                continue;
+            };
+            match rule_for(&measure, &target, &indicators) {
+                Ok(rule) => objectives.push(Objective {
+                    code: code.into_inner(),
+                    title: shape.title,
+                    title_en: shape.title_en,
+                    section: shape.section,
+                    target,
+                    measure,
+                    rule,
+                    window: Window {
+                        start: window_start,
+                        end: deadline,
+                    },
+                }),
+                Err(message) => error(
+                    shape.target.span(),
+                    format!("objective `{}`: {message}", code.get_ref()),
+                ),
+            }
+        }
+
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(Plan {
+            code: header.code,
+            title: header.title,
+            title_en: header.title_en,
+            source: header.source,
+            start,
+            tolerance,
+            due_days: header.due_days.unwrap_or(15),
+            units,
+            indicators,
+            objectives,
+            unit_keys,
+            indicator_keys,
+        })
+    }
+
+    pub fn unit(&self, id: UnitId) -> &Unit {
+        &self.units[id.0 as usize]
+    }
+
+    pub fn indicator(&self, id: IndicatorId) -> &Indicator {
+        &self.indicators[id.0 as usize]
+    }
+
+    pub fn objective(&self, id: ObjectiveId) -> &Objective {
+        &self.objectives[id.0 as usize]
+    }
+
+    pub fn objective_ids(&self) -> impl Iterator<Item = ObjectiveId> + '_ {
+        (0..self.objectives.len() as u32).map(ObjectiveId)
+    }
+
+    /// Case-insensitive lookup of a unit code.
+    pub fn unit_id(&self, code: &str) -> Option<UnitId> {
+        lookup(&self.unit_keys, code)
+    }
+
+    pub fn indicator_id(&self, code: &str) -> Option<IndicatorId> {
+        lookup(&self.indicator_keys, code)
+    }
+
+    pub fn objective_id(&self, code: &str) -> Option<ObjectiveId> {
+        let code = code.trim();
+        self.objectives
+            .iter()
+            .position(|o| o.code.eq_ignore_ascii_case(code))
+            .map(|i| ObjectiveId(i as u32))
+    }
+
+    /// The last deadline of any objective: the end of the plan's years.
+    pub fn last_deadline(&self) -> Date {
+        self.objectives
+            .iter()
+            .map(|o| o.window.end)
+            .max()
+            .unwrap_or(self.start)
+    }
+
+    /// Checks one report row against the plan. Problems are returned with
+    /// their column; a row with an error yields no observation.
+    pub fn read_row<'r>(
+        &self,
+        row: &RawRow<'r>,
+        mark: DecimalMark,
+        source: Source,
+        problems: &mut Vec<CellProblem>,
+    ) -> Option<Observation<'r>> {
+        let mut failed = false;
+        let mut problem = |column: usize, message: String, warning: bool| {
+            failed |= !warning;
+            problems.push(CellProblem {
+                column,
+                message,
+                warning,
+            });
+        };
+
+        let unit = self.unit_id(row.unit.text);
+        if unit.is_none() {
+            let found = row.unit.text.trim();
+            let message = if found.is_empty() {
+                "the unit is empty; expected a unit code declared in the plan".to_string()
+            } else {
+                format!(
+                    "unknown unit `{found}`{}",
+                    did_you_mean(found, self.units.iter().map(|u| u.code.as_str()))
+                )
+            };
+            problem(row.unit.column, message, false);
+        }
+        let indicator = self.indicator_id(row.indicator.text);
+        if indicator.is_none() {
+            let found = row.indicator.text.trim();
+            let message = if found.is_empty() {
+                "the indicator is empty; expected an indicator code declared in the plan"
+                    .to_string()
+            } else {
+                format!(
+                    "unknown indicator `{found}`{}",
+                    did_you_mean(found, self.indicators.iter().map(|i| i.code.as_str()))
+                )
+            };
+            problem(row.indicator.column, message, false);
+        }
+        let period = match row.period.text.parse::<Period>() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                problem(
+                    row.period.column,
+                    format!("cannot read period `{}`; {e}", row.period.text.trim()),
+                    false,
+                );
+                None
+            }
+        };
+        let value = indicator.and_then(|id| {
+            let indicator = self.indicator(id);
+            self.read_value(indicator, row.value.text, mark)
+                .map_err(|message| problem(row.value.column, message, false))
+                .ok()
+        });
+        if let (Some(u), Some(i)) = (unit, indicator) {
+            let indicator = self.indicator(i);
+            if !indicator.reporters.contains(&u) {
+                problem(
+                    row.unit.column,
+                    format!(
+                        "unit `{}` is not expected to report `{}`; the value is kept",
+                        self.unit(u).code,
+                        indicator.code
+                    ),
+                    true,
+                );
+            }
+        }
+        if failed {
+            return None;
+        }
+        Some(Observation {
+            unit: unit?,
+            indicator: indicator?,
+            period: period?,
+            value: value?,
+            note: row
+                .note
+                .map(|n| nfc(n.text.trim()))
+                .unwrap_or(Cow::Borrowed("")),
+            source,
+        })
+    }
+
+    fn read_value<'r>(
+        &self,
+        indicator: &Indicator,
+        text: &'r str,
+        mark: DecimalMark,
+    ) -> Result<Value<'r>, String> {
+        match &indicator.kind {
+            IndicatorKind::Flow | IndicatorKind::Stock => {
+                let n = parse_number(text, mark).map_err(|e| e.to_string())?;
+                if n.is_sign_negative() && !n.is_zero() {
+                    return Err(format!(
+                        "`{}` is negative; `{}` counts from 0 up",
+                        text.trim(),
+                        indicator.code
+                    ));
+                }
+                Ok(Value::Number(n))
+            }
+            IndicatorKind::Ordinal(levels) => {
+                let t = text.trim();
+                if let Ok(rank) = t.parse::<usize>() {
+                    return if (1..=levels.len()).contains(&rank) {
+                        Ok(Value::Level(rank - 1))
+                    } else {
+                        Err(format!(
+                            "level rank `{t}` is out of range; expected 1 to {}",
+                            levels.len()
+                        ))
+                    };
+                }
+                let key = fold(t);
+                levels
+                    .iter()
+                    .position(|l| fold(&l.code) == key || fold(&l.title) == key)
+                    .map(Value::Level)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = levels.iter().map(|l| l.code.as_str()).collect();
+                        format!(
+                            "`{t}` is not a level of `{}`; expected one of {} (or its rank 1 to {})",
+                            indicator.code,
+                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                            levels.len()
+                        ) + &did_you_mean(t, names.iter().copied())
+                    })
+            }
+            IndicatorKind::Text => {
+                let t = text.trim();
+                if t.is_empty() {
+                    return Err(format!(
+                        "the assessment is empty; `{}` expects text",
+                        indicator.code
+                    ));
+                }
+                Ok(Value::Text(nfc(t)))
+            }
+        }
+    }
+}
+
+fn lookup<T: Copy>(keys: &HashMap<String, T>, code: &str) -> Option<T> {
+    let code = code.trim();
+    keys.get(code)
+        .or_else(|| keys.get(&code.to_lowercase()))
+        .copied()
+}
+
+/// Matches a target with its measure: what kind of judgement the pair asks for.
+fn rule_for(
+    measure: &Measure,
+    target: &TargetSpec,
+    indicators: &[Indicator],
+) -> Result<Rule, String> {
+    let kind = |id: IndicatorId| &indicators[id.0 as usize].kind;
+    let numeric = |id: IndicatorId| matches!(kind(id), IndicatorKind::Flow | IndicatorKind::Stock);
+    let name = |id: IndicatorId| &indicators[id.0 as usize].code;
+    match (measure, target) {
+        (
+            Measure::Ratio {
+                numerator,
+                denominator,
+            },
+            TargetSpec::Number {
+                bound,
+                percent: true,
+                per_year: false,
+            },
+        ) => {
+            for id in [*numerator, *denominator] {
+                if !numeric(id) {
+                    return Err(format!(
+                        "a ratio needs flow or stock indicators; `{}` is {}",
+                        name(id),
+                        kind(id).name()
+                    ));
+                }
+            }
+            Ok(Rule::Ratio(*bound))
+        }
+        (Measure::Ratio { .. }, _) => {
+            Err("a ratio measure needs a percent target such as `>= 60%`".into())
+        }
+        (Measure::Single(_), TargetSpec::Number { percent: true, .. }) => Err(
+            "a percent target needs a ratio measure such as `tasks-applied / tasks-accepted`"
+                .into(),
+        ),
+        (
+            Measure::Single(id),
+            TargetSpec::Number {
+                bound, per_year, ..
+            },
+        ) => {
+            if !numeric(*id) {
+                return Err(format!(
+                    "a numeric target needs a flow or stock indicator; `{}` is {}",
+                    name(*id),
+                    kind(*id).name()
+                ));
+            }
+            Ok(if *per_year {
+                Rule::PerYear(*bound)
+            } else {
+                Rule::Count(*bound)
+            })
+        }
+        (Measure::Single(id), TargetSpec::Level { code, strict }) => {
+            let IndicatorKind::Ordinal(levels) = kind(*id) else {
+                return Err(format!(
+                    "a level target needs an ordinal indicator; `{}` is {}",
+                    name(*id),
+                    kind(*id).name()
+                ));
+            };
+            let key = fold(code);
+            let Some(rank) = levels.iter().position(|l| fold(&l.code) == key) else {
+                let names = levels.iter().map(|l| l.code.as_str());
+                return Err(format!(
+                    "`{code}` is not a level of `{}`{}",
+                    name(*id),
+                    did_you_mean(code, names)
+                ));
+            };
+            let rank = rank + usize::from(*strict);
+            if rank >= levels.len() {
+                return Err(format!(
+                    "no level is above `{code}`, so `> {code}` can never be met"
+                ));
+            }
+            Ok(Rule::Ordinal { rank })
+        }
+        (Measure::Single(id), TargetSpec::Qualitative) => match kind(*id) {
+            IndicatorKind::Text => Ok(Rule::Text),
+            other => Err(format!(
+                "a qualitative target needs a text indicator; `{}` is {}",
+                name(*id),
+                other.name()
+            )),
+        },
+    }
+}
+
+fn date_of(value: &toml::value::Datetime) -> Option<Date> {
+    match (value.date, value.time) {
+        (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
+        _ => None,
+    }
+}
+
+fn parse_percent(text: &str) -> Option<Decimal> {
+    text.trim().strip_suffix('%')?.trim().parse().ok()
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Keeps, per unit, indicator and year, which months a unit's values
+/// already cover, so that a flow reported for overlapping periods (it would
+/// count twice) or any value reported twice for the same date is caught.
+/// Holds a few bytes per unit, indicator and year, never per row.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    covered: HashMap<(UnitId, IndicatorId, i16), u16>,
+}
+
+impl Ledger {
+    /// Records an observation; `false` when it clashes with one recorded before.
+    pub fn admit(&mut self, plan: &Plan, obs: &Observation) -> bool {
+        let mask = Self::mask(plan, obs.indicator, obs.period);
+        let covered = self
+            .covered
+            .entry((obs.unit, obs.indicator, obs.period.year()))
+            .or_insert(0);
+        if *covered & mask != 0 {
+            return false;
+        }
+        *covered |= mask;
+        true
+    }
+
+    /// The months a value occupies: a flow its whole period, anything else
+    /// the month its period ends in (a level at that date).
+    pub fn mask(plan: &Plan, indicator: IndicatorId, period: Period) -> u16 {
+        if plan.indicator(indicator).kind.adds_up() {
+            period.month_mask()
+        } else {
+            1 << (period.months().1 - 1)
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small plan covering every rule, for tests across the crate.
+    pub const PLAN: &str = r#"
+[plan]
+code = "test"
+title = "Kế hoạch thử"
+title_en = "Test plan"
+start = 2024-01-01
+
+[units]
+A = { name = "Đơn vị A" }
+B = { name = "Đơn vị B" }
+
+[indicators.done]
+kind = "flow"
+title = "Việc xong"
+title_en = "Things done"
+reporters = ["A", "B"]
+
+[indicators.total]
+kind = "stock"
+title = "Tổng"
+title_en = "Total"
+reporters = ["A", "B"]
+
+[indicators.grade]
+kind = "ordinal"
+title = "Xếp loại"
+title_en = "Grade"
+reporters = ["A"]
+levels = [
+  { code = "yeu", title = "Yếu" },
+  { code = "trung-binh", title = "Trung bình" },
+  { code = "kha", title = "Khá" },
+  { code = "tot", title = "Tốt" },
+]
+
+[indicators.remark]
+kind = "text"
+title = "Nhận xét"
+title_en = "Remark"
+reporters = ["A"]
+
+[objectives.done-2025]
+title = "15-20 việc"
+title_en = "15-20 things"
+measure = "done"
+target = "15-20"
+by = 2025
+
+[objectives.share-2025]
+title = "Trên 60%"
+title_en = "Over 60%"
+measure = "done / total"
+target = "> 60%"
+by = 2025
+
+[objectives.yearly-2027]
+title = "5-10 mỗi năm"
+title_en = "5-10 a year"
+measure = "done"
+target = "5-10 per year"
+by = 2027
+
+[objectives.grade-2030]
+title = "Khá"
+title_en = "Fair"
+measure = "grade"
+target = ">= kha"
+by = 2030
+
+[objectives.remark-2025]
+title = "Nhận xét"
+title_en = "Remark"
+measure = "remark"
+target = "qualitative"
+by = 2025
+
+[objectives.total-2025]
+title = "Ít nhất 10"
+title_en = "At least 10"
+measure = "total"
+target = ">= 10"
+by = 2025
+"#;
+
+    pub fn plan() -> Plan {
+        plan_from(PLAN).expect("test plan is valid")
+    }
+
+    pub fn plan_from(text: &str) -> Result<Plan, Vec<String>> {
+        let input = PlanFile::parse(text).map_err(|(_, m)| vec![m])?;
+        Plan::from_input(input, "plan.toml", text)
+            .map_err(|d| d.iter().map(|d| d.to_string()).collect())
+    }
+
+    #[test]
+    fn builds_rules_from_measure_and_target() {
+        let plan = plan();
+        let rules: Vec<Rule> = plan.objectives.iter().map(|o| o.rule).collect();
+        assert!(matches!(rules[0], Rule::Count(_)));
+        assert!(matches!(rules[1], Rule::Ratio(Bound { strict: true, .. })));
+        assert!(matches!(rules[2], Rule::PerYear(_)));
+        assert_eq!(rules[3], Rule::Ordinal { rank: 2 });
+        assert_eq!(rules[4], Rule::Text);
+        assert_eq!(plan.objectives[0].window.end, Date::constant(2025, 12, 31));
+        assert_eq!(plan.tolerance, Decimal::new(8, 1));
+    }
+
+    #[test]
+    fn reports_every_plan_error_with_its_place() {
+        let broken = PLAN
+            .replace(
+                "reporters = [\"A\", \"B\"]\n\n[indicators.total]",
+                "reporters = [\"A\", \"C\"]\n\n[indicators.total]",
+            )
+            .replace("measure = \"done / total\"", "measure = \"done / totl\"")
+            .replace("target = \"15-20\"", "target = \"about 15\"")
+            .replace("by = 2027", "by = 2023");
+        let errors = plan_from(&broken).unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(
+            errors[0]
+                .starts_with("plan.toml:16:19: error: unknown unit `C` in reporters of `done`"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("cannot read target `about 15`"))
+        );
+        assert!(errors.iter().any(|e| e.contains(
+            "unknown indicator `totl` in the measure of `share-2025`; did you mean `total`?"
+        )));
+        assert!(errors.iter().any(|e| e.contains(
+            "the deadline 2023-12-31 of `yearly-2027` is before its window starts on 2024-01-01"
+        )));
+    }
+
+    #[test]
+    fn refuses_targets_that_do_not_fit_their_measure() {
+        let cases = [
+            (
+                "target = \"15-20\"",
+                "target = \"15-20%\"",
+                "a percent target needs a ratio measure",
+            ),
+            (
+                "target = \"> 60%\"",
+                "target = \"> 60\"",
+                "a ratio measure needs a percent target",
+            ),
+            (
+                "target = \">= kha\"",
+                "target = \">= khaa\"",
+                "`khaa` is not a level of `grade`; did you mean `kha`?",
+            ),
+            (
+                "target = \">= kha\"",
+                "target = \"> tot\"",
+                "can never be met",
+            ),
+            (
+                "target = \"qualitative\"",
+                "target = \"5\"",
+                "a numeric target needs a flow or stock indicator; `remark` is text",
+            ),
+        ];
+        for (from, to, message) in cases {
+            let errors = plan_from(&PLAN.replace(from, to)).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.contains(message)),
+                "{to}: {errors:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_unknown_keys() {
+        let errors = plan_from(&PLAN.replace(
+            "by = 2025\n\n[objectives.share",
+            "by = 2025\ndeadline = 2025\n\n[objectives.share",
+        ))
+        .unwrap_err();
+        assert!(errors[0].contains("unknown field `deadline`"), "{errors:?}");
+    }
+
+    #[test]
+    fn ledger_catches_overlapping_flows_and_same_date_stocks() {
+        let plan = plan();
+        let mut ledger = Ledger::default();
+        let obs = |indicator: &str, period: &str| Observation {
+            unit: UnitId(0),
+            indicator: plan.indicator_id(indicator).unwrap(),
+            period: period.parse().unwrap(),
+            value: Value::Number(Decimal::ONE),
+            note: Cow::Borrowed(""),
+            source: Source { file: 0, line: 2 },
+        };
+        assert!(ledger.admit(&plan, &obs("done", "2025-Q1")));
+        assert!(ledger.admit(&plan, &obs("done", "2025-Q2")));
+        assert!(!ledger.admit(&plan, &obs("done", "2025-H1")));
+        assert!(!ledger.admit(&plan, &obs("done", "2025-02")));
+        assert!(ledger.admit(&plan, &obs("done", "2025-H2")));
+        // A stock is a level at a date: H1 and Q2 both give the level at 30 June.
+        assert!(ledger.admit(&plan, &obs("total", "2025-H1")));
+        assert!(ledger.admit(&plan, &obs("total", "2025-Q1")));
+        assert!(!ledger.admit(&plan, &obs("total", "2025-Q2")));
+    }
+}

@@ -1,0 +1,152 @@
+//! Reading numbers as offices write them (`4`, `12.5`, `12,5`) without ever
+//! guessing: a number that could be read two ways is an error that says so.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// Which mark a file uses for decimals. Files delimited by `;` or tab come
+/// from locales (Vietnamese among them) that write `1,5`; comma-delimited
+/// files write `1.5`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecimalMark {
+    Point,
+    Comma,
+}
+
+impl DecimalMark {
+    fn char(self) -> char {
+        match self {
+            DecimalMark::Point => '.',
+            DecimalMark::Comma => ',',
+        }
+    }
+}
+
+/// Why a value is not a number we can trust.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    #[error("the value is empty; expected a number")]
+    Empty,
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error(
+        "`{text}` is ambiguous: it reads as {grouped} with `{mark}` as a thousands separator, or as {decimal}; write it without thousands separators"
+    )]
+    Ambiguous {
+        text: String,
+        mark: char,
+        grouped: String,
+        decimal: String,
+    },
+    #[error("`{0}` has thousands separators; write the number without them, like `{1}`")]
+    Grouped(String, String),
+}
+
+/// Reads a number written with `mark` as the decimal mark. The other mark is
+/// also taken as a decimal mark when it cannot be a thousands separator
+/// (`2.5` in a `;` file); when it could (`1.234`), the value is refused.
+pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(NumberError::Empty);
+    }
+    let not_a_number = || NumberError::NotANumber(s.to_string());
+    let (sign, digits) = match s.as_bytes()[0] {
+        b'-' => ("-", &s[1..]),
+        b'+' => ("", &s[1..]),
+        _ => ("", s),
+    };
+    let separators: Vec<(usize, char)> = digits
+        .char_indices()
+        .filter(|&(_, c)| c == '.' || c == ',')
+        .collect();
+    if digits.is_empty()
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return Err(not_a_number());
+    }
+    let canonical = match separators.as_slice() {
+        [] => digits.to_string(),
+        [(at, sep)] => {
+            let (whole, fraction) = (&digits[..*at], &digits[at + 1..]);
+            if whole.is_empty() || fraction.is_empty() {
+                return Err(not_a_number());
+            }
+            let could_group = fraction.len() == 3 && whole.len() <= 3 && whole != "0";
+            if *sep != mark.char() && could_group {
+                return Err(NumberError::Ambiguous {
+                    text: s.to_string(),
+                    mark: *sep,
+                    grouped: format!("{sign}{whole}{fraction}"),
+                    decimal: format!("{sign}{whole}.{fraction}"),
+                });
+            }
+            format!("{whole}.{fraction}")
+        }
+        _ => {
+            let plain: String = digits.chars().filter(char::is_ascii_digit).collect();
+            return Err(NumberError::Grouped(s.to_string(), plain));
+        }
+    };
+    Decimal::from_str(&format!("{sign}{canonical}")).map_err(|_| not_a_number())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reads_plain_and_decimal_numbers() {
+        assert_eq!(parse_number("4", DecimalMark::Point), Ok(dec("4")));
+        assert_eq!(parse_number(" 12.5 ", DecimalMark::Point), Ok(dec("12.5")));
+        assert_eq!(parse_number("12,5", DecimalMark::Comma), Ok(dec("12.5")));
+        assert_eq!(parse_number("+3", DecimalMark::Point), Ok(dec("3")));
+        assert_eq!(parse_number("-3", DecimalMark::Point), Ok(dec("-3")));
+        assert_eq!(parse_number("0,125", DecimalMark::Point), Ok(dec("0.125")));
+    }
+
+    #[test]
+    fn the_other_mark_is_a_decimal_only_when_it_cannot_group() {
+        assert_eq!(parse_number("2.5", DecimalMark::Comma), Ok(dec("2.5")));
+        assert_eq!(parse_number("1,5", DecimalMark::Point), Ok(dec("1.5")));
+        assert_eq!(
+            parse_number("1234.5", DecimalMark::Comma),
+            Ok(dec("1234.5"))
+        );
+        assert_eq!(parse_number("1,234", DecimalMark::Comma), Ok(dec("1.234")));
+        assert_eq!(parse_number("1.234", DecimalMark::Point), Ok(dec("1.234")));
+        let err = parse_number("1.234", DecimalMark::Comma).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`1.234` is ambiguous: it reads as 1234 with `.` as a thousands separator, or as 1.234; write it without thousands separators"
+        );
+        assert!(matches!(
+            parse_number("1,234", DecimalMark::Point),
+            Err(NumberError::Ambiguous { .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_number() {
+        for bad in [
+            "", "  ", "abc", "12a", "1 234", "60%", "1e3", ".5", "5.", "--1", "½",
+        ] {
+            assert!(parse_number(bad, DecimalMark::Point).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_number("1.234.567", DecimalMark::Comma),
+            Err(NumberError::Grouped("1.234.567".into(), "1234567".into()))
+        );
+        assert!(matches!(
+            parse_number("1.234,5", DecimalMark::Comma),
+            Err(NumberError::Grouped(..))
+        ));
+    }
+}

@@ -1,0 +1,416 @@
+//! `track explain OBJECTIVE`: how one figure was reached (the formula, the
+//! target and thresholds, every value that counted and every value left
+//! out, with unit, period, file and line) in each format.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::csv::level_code;
+use super::words::Words;
+use super::{Format, Style, json_number, plain, table::new_table};
+use crate::evaluate::{Evaluation, Outcome, Role, TraceEntry, Verdict};
+use crate::lang::Lang;
+use crate::model::{Measure, Objective, Plan, Rule, Value};
+
+/// One objective's evaluation and the values behind it.
+pub struct ExplainView<'a> {
+    pub plan: &'a Plan,
+    pub outcome: &'a Outcome,
+    pub evaluation: &'a Evaluation,
+    /// File names, indexed by `Source::file`.
+    pub files: &'a [String],
+}
+
+pub fn render(format: Format, view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Table | Format::Markdown => text(view, style, format == Format::Markdown, out),
+        Format::Csv => csv(view, out),
+        Format::Json => json(view, style, out),
+    }
+}
+
+fn objective<'a>(view: &ExplainView<'a>) -> &'a Objective {
+    view.plan.objective(view.evaluation.objective)
+}
+
+/// The formula in words.
+fn formula(view: &ExplainView, lang: Lang) -> String {
+    let o = objective(view);
+    let code = |id| format!("`{}`", view.plan.indicator(id).code);
+    let series = |id| {
+        let indicator = view.plan.indicator(id);
+        if indicator.kind.adds_up() {
+            match lang {
+                Lang::En => format!("the sum of {} over units and periods", code(id)),
+                Lang::Vi => format!("tổng {} của các đơn vị, các kỳ", code(id)),
+            }
+        } else {
+            match lang {
+                Lang::En => format!("the sum over units of each unit's latest {}", code(id)),
+                Lang::Vi => format!("tổng giá trị mới nhất của {} ở từng đơn vị", code(id)),
+            }
+        }
+    };
+    match (o.rule, o.measure) {
+        (
+            Rule::Ratio(_),
+            Measure::Ratio {
+                numerator,
+                denominator,
+            },
+        ) => match lang {
+            Lang::En => format!(
+                "{} ÷ {} × 100 (sums first, never a mean of percentages)",
+                series(numerator),
+                series(denominator)
+            ),
+            Lang::Vi => format!(
+                "{} ÷ {} × 100 (cộng trước rồi chia, không lấy trung bình tỷ lệ)",
+                series(numerator),
+                series(denominator)
+            ),
+        },
+        (Rule::PerYear(_), Measure::Single(id)) => match lang {
+            Lang::En => format!(
+                "{} in each calendar year; judged on the current year",
+                series(id)
+            ),
+            Lang::Vi => format!("{} trong từng năm; đánh giá theo năm hiện tại", series(id)),
+        },
+        (Rule::Ordinal { .. }, Measure::Single(id)) => match lang {
+            Lang::En => format!("the latest level of {} reported by any unit", code(id)),
+            Lang::Vi => format!("mức mới nhất của {} do bất kỳ đơn vị nào báo cáo", code(id)),
+        },
+        (Rule::Text, Measure::Single(id)) => match lang {
+            Lang::En => format!("the latest assessment of {}", code(id)),
+            Lang::Vi => format!("đánh giá mới nhất của {}", code(id)),
+        },
+        (_, Measure::Single(id)) => series(id),
+        (_, Measure::Ratio { .. }) => unreachable!("only ratio rules have ratio measures"),
+    }
+}
+
+/// Label and value lines: formula, window, target, thresholds, result.
+fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
+    let words = Words::new(view.plan, style.lang);
+    let pick = |en: &str, vi: &str| style.lang.pick(en, vi).to_string();
+    let o = objective(view);
+    let e = view.evaluation;
+    let mut lines = vec![
+        (pick("formula", "công thức"), formula(view, style.lang)),
+        (
+            pick("window", "khoảng tính"),
+            format!(
+                "{} → {}; {} {}",
+                words.date(o.window.start),
+                words.date(o.window.end),
+                pick("values whose period ends by", "giá trị có kỳ kết thúc đến"),
+                words.date(view.outcome.as_of.min(o.window.end))
+            ),
+        ),
+        (
+            pick("target", "chỉ tiêu"),
+            format!(
+                "{} {} {}",
+                words.target(o),
+                pick("by", "đến"),
+                words.date(o.window.end)
+            ),
+        ),
+    ];
+    let threshold = match (o.rule, &e.expected, e.at_risk_from) {
+        (Rule::Count(_) | Rule::PerYear(_), Some(expected), Some(at_risk)) => {
+            let days = e.days.map_or(String::new(), |(elapsed, total)| {
+                format!(
+                    " ({elapsed}/{total} {})",
+                    pick("days of the window", "ngày của khoảng tính")
+                )
+            });
+            Some(format!(
+                "{} {}{days}; {} {}; {}",
+                pick("expected by now", "dự kiến đến nay"),
+                words.figure(o, expected),
+                pick("at risk from", "có nguy cơ từ"),
+                words.number(at_risk),
+                pick("below that off track", "thấp hơn là chậm tiến độ")
+            ))
+        }
+        (Rule::Ratio(_), Some(expected), Some(at_risk)) => Some(format!(
+            "{} {}; {} {}; {}",
+            pick("expected", "dự kiến"),
+            words.figure(o, expected),
+            pick("at risk from", "có nguy cơ từ"),
+            words.percent(at_risk),
+            pick("below that off track", "thấp hơn là chậm tiến độ")
+        )),
+        (Rule::Ordinal { rank }, _, _) if rank > 0 => Some(format!(
+            "{} {}; {} {}; {}",
+            pick("met from", "đạt từ"),
+            words.level(o, rank),
+            pick("at risk at", "có nguy cơ ở"),
+            words.level(o, rank - 1),
+            pick("lower is off track", "thấp hơn là chậm tiến độ")
+        )),
+        _ => None,
+    };
+    if let Some(threshold) = threshold {
+        lines.push((pick("thresholds", "ngưỡng"), threshold));
+    }
+    let mut result = e.actual.as_ref().map_or_else(
+        || pick("no value counts", "chưa có giá trị nào"),
+        |a| words.figure(o, a),
+    );
+    if let Some((num, den)) = e.ratio {
+        result += &format!(" ({} / {})", words.number(num), words.number(den));
+    }
+    result += &format!(" — {}", words.status_of(e));
+    if let Some(gap) = e.gap {
+        result += &format!("; {} {}", pick("gap", "còn thiếu"), words.gap(o, gap));
+    }
+    if let Some(needed) = e.needed_per_half_year.filter(|n| !n.is_zero()) {
+        result += &format!(
+            "; {} {}",
+            pick("needed per half year", "cần mỗi nửa năm"),
+            words.number(needed)
+        );
+    }
+    lines.push((pick("result", "kết quả"), result));
+    for y in &e.years {
+        let actual = y.actual.map_or("—".to_string(), |a| words.number(a));
+        lines.push((
+            format!("  {}", y.year),
+            format!(
+                "{actual} / {} — {}",
+                words.number(y.expected),
+                words.status(y.status)
+            ),
+        ));
+    }
+    lines
+}
+
+fn value_text(view: &ExplainView, entry: &TraceEntry, lang: Lang) -> String {
+    let words = Words::new(view.plan, lang);
+    match &entry.value {
+        Value::Number(n) => words.number(*n),
+        Value::Level(rank) => words.level(objective(view), *rank),
+        Value::Text(t) => t.to_string(),
+    }
+}
+
+fn role(entry: &TraceEntry, lang: Lang) -> &'static str {
+    match entry.role {
+        Role::Value => "",
+        Role::Numerator => lang.pick("numerator", "tử số"),
+        Role::Denominator => lang.pick("denominator", "mẫu số"),
+    }
+}
+
+fn reason(verdict: Verdict, lang: Lang) -> &'static str {
+    match verdict {
+        Verdict::Counted => lang.pick("counted", "được tính"),
+        Verdict::Superseded => lang.pick("replaced by a later value", "đã có giá trị mới hơn"),
+        Verdict::BeforeWindow => lang.pick("before the window", "trước khoảng tính"),
+        Verdict::AfterDeadline => lang.pick("after the deadline", "sau thời hạn"),
+        Verdict::AfterAsOf => lang.pick("after the as-of date", "sau ngày tính"),
+    }
+}
+
+fn verdict_code(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Counted => "counted",
+        Verdict::Superseded => "superseded",
+        Verdict::BeforeWindow => "before-window",
+        Verdict::AfterDeadline => "after-deadline",
+        Verdict::AfterAsOf => "after-as-of",
+    }
+}
+
+fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -> Result<()> {
+    let o = objective(view);
+    let lang = style.lang;
+    let words = Words::new(view.plan, lang);
+    if markdown {
+        writeln!(out, "## `{}` — {}\n", o.code, words.title(o))?;
+        for (label, value) in facts(view, style) {
+            writeln!(out, "- **{}**: {}", label.trim(), value)?;
+        }
+    } else {
+        writeln!(out, "{} — {}", o.code, words.title(o))?;
+        let facts = facts(view, style);
+        let width = facts
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (label, value) in facts {
+            let pad = width - label.chars().count();
+            writeln!(out, "  {label}{}  {value}", " ".repeat(pad))?;
+        }
+    }
+    let ratio = matches!(o.measure, Measure::Ratio { .. });
+    for counted in [true, false] {
+        let entries: Vec<&TraceEntry> = view
+            .outcome
+            .trace
+            .iter()
+            .filter(|t| (t.verdict == Verdict::Counted) == counted)
+            .collect();
+        let title = match (counted, lang) {
+            (true, _) => lang.pick("Values that counted", "Giá trị được tính"),
+            (false, _) => lang.pick("Values left out", "Giá trị không tính"),
+        };
+        writeln!(out)?;
+        if markdown {
+            writeln!(out, "### {title} ({})\n", entries.len())?;
+        } else {
+            writeln!(out, "{title} ({}):", entries.len())?;
+        }
+        if entries.is_empty() {
+            continue;
+        }
+        let mut header = Vec::new();
+        if ratio {
+            header.push(lang.pick("part", "thành phần"));
+        }
+        header.extend([
+            lang.pick("unit", "đơn vị"),
+            lang.pick("period", "kỳ"),
+            lang.pick("value", "giá trị"),
+            lang.pick("file", "tệp"),
+            lang.pick("line", "dòng"),
+        ]);
+        if !counted {
+            header.push(lang.pick("why", "lý do"));
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|t| {
+                let mut row = Vec::new();
+                if ratio {
+                    row.push(role(t, lang).to_string());
+                }
+                row.extend([
+                    view.plan.unit(t.unit).code.clone(),
+                    t.period.to_string(),
+                    value_text(view, t, lang),
+                    view.files[t.source.file as usize].clone(),
+                    t.source.line.to_string(),
+                ]);
+                if !counted {
+                    row.push(reason(t.verdict, lang).to_string());
+                }
+                row
+            })
+            .collect();
+        if markdown {
+            writeln!(out, "| {} |", header.join(" | "))?;
+            writeln!(out, "|{}", "---|".repeat(header.len()))?;
+            for row in rows {
+                writeln!(
+                    out,
+                    "| {} |",
+                    row.iter()
+                        .map(|c| c.replace('|', "\\|"))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                )?;
+            }
+        } else {
+            let mut table = new_table(style);
+            table.set_header(header);
+            for row in rows {
+                table.add_row(row);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    Ok(())
+}
+
+fn csv(view: &ExplainView, out: &mut dyn Write) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "objective",
+        "part",
+        "unit",
+        "period",
+        "value",
+        "file",
+        "line",
+        "verdict",
+    ])?;
+    let o = objective(view);
+    for t in &view.outcome.trace {
+        let part = match t.role {
+            Role::Value => "value",
+            Role::Numerator => "numerator",
+            Role::Denominator => "denominator",
+        };
+        let value = match &t.value {
+            Value::Number(n) => plain(*n),
+            Value::Level(rank) => level_code(view.plan, o, *rank),
+            Value::Text(text) => text.to_string(),
+        };
+        writer.write_record([
+            o.code.as_str(),
+            part,
+            &view.plan.unit(t.unit).code,
+            &t.period.to_string(),
+            &value,
+            &view.files[t.source.file as usize],
+            &t.source.line.to_string(),
+            verdict_code(t.verdict),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
+    let o = objective(view);
+    let e = view.evaluation;
+    let number = |d: Option<rust_decimal::Decimal>| d.map_or(serde_json::Value::Null, json_number);
+    let values: Vec<serde_json::Value> = view
+        .outcome
+        .trace
+        .iter()
+        .map(|t| {
+            let value = match &t.value {
+                Value::Number(n) => json_number(*n),
+                Value::Level(rank) => json!(level_code(view.plan, o, *rank)),
+                Value::Text(text) => json!(text),
+            };
+            json!({
+                "part": match t.role { Role::Value => "value", Role::Numerator => "numerator", Role::Denominator => "denominator" },
+                "unit": view.plan.unit(t.unit).code,
+                "period": t.period.to_string(),
+                "value": value,
+                "file": view.files[t.source.file as usize],
+                "line": t.source.line,
+                "verdict": verdict_code(t.verdict),
+            })
+        })
+        .collect();
+    let document = json!({
+        "objective": o.code,
+        "as_of": view.outcome.as_of.to_string(),
+        "formula": formula(view, style.lang),
+        "target": o.target.to_string(),
+        "window_start": o.window.start.to_string(),
+        "deadline": o.window.end.to_string(),
+        "status": e.status.code(),
+        "gap": number(e.gap),
+        "at_risk_from": number(e.at_risk_from),
+        "elapsed_days": e.days.map(|d| d.0),
+        "window_days": e.days.map(|d| d.1),
+        "numerator": number(e.ratio.map(|r| r.0)),
+        "denominator": number(e.ratio.map(|r| r.1)),
+        "values": values,
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
