@@ -143,7 +143,7 @@ impl<'a> Words<'a> {
         let phrase = |b: &Bound, pct: &str| {
             let n = format!("{}{pct}", self.number(b.low));
             if b.strict {
-                format!("{} {n}", self.pick("more than", "hơn"))
+                format!("{} {n}", self.pick("more than", "trên"))
             } else {
                 format!("{} {n}", self.pick("at least", "tối thiểu"))
             }
@@ -217,42 +217,37 @@ impl<'a> Words<'a> {
     }
 
     fn shortfall(&self, objective: &Objective, e: &Evaluation) -> String {
-        let by = format!(
-            "{} {}",
-            self.pick("by", "đến"),
-            self.date(objective.window.end)
-        );
+        // A per-year objective is judged on the current year; the others
+        // on their deadline.
+        let when = match (&objective.rule, e.years.last()) {
+            (Rule::PerYear(_), Some(year)) => {
+                format!("{} {}", self.pick("in", "trong năm"), year.year)
+            }
+            _ => format!(
+                "{} {}",
+                self.pick("by", "đến"),
+                self.date(objective.window.end)
+            ),
+        };
         let status = self.status(e.status);
         let Some(actual) = &e.actual else {
             return format!(
-                "{} {} {by}; {status}",
+                "{} {} {when}; {status}",
                 self.pick(
                     "nothing reported yet towards",
-                    "chưa có số liệu cho mục tiêu"
+                    "chưa có số liệu cho chỉ tiêu"
                 ),
                 self.at_least(objective)
             );
         };
-        let of = self.pick("of", "trên mức");
-        let mut text = format!(
-            "{} {of} {} {by}",
-            self.figure(objective, actual),
-            self.at_least(objective)
-        );
+        let mut text = self.against(&self.figure(objective, actual), objective);
         if let Some((num, den)) = e.ratio {
             text += &format!(" ({} / {})", self.number(num), self.number(den));
         }
-        if let Rule::PerYear(_) = objective.rule
-            && let Some(year) = e.years.last()
-        {
-            text += &format!(" {} {}", self.pick("in", "trong năm"), year.year);
-        }
-        let gap = e.gap.unwrap_or_default();
-        let short = match self.lang {
-            Lang::En => format!("{} short", self.gap(objective, gap)),
-            Lang::Vi => format!("còn thiếu {}", self.gap(objective, gap)),
-        };
-        text += &format!("; {short}, {status}");
+        text += &format!(
+            " {when}; {}, {status}",
+            self.short(objective, e.gap.unwrap_or_default())
+        );
         if matches!(e.status, Status::AtRisk | Status::OffTrack)
             && let Some(Figure::Number(expected)) = e.expected
         {
@@ -279,29 +274,36 @@ impl<'a> Words<'a> {
         text
     }
 
+    /// "9 of at least 15" / "đạt 9 so với chỉ tiêu tối thiểu 15".
+    fn against(&self, actual: &str, objective: &Objective) -> String {
+        match self.lang {
+            Lang::En => format!("{actual} of {}", self.at_least(objective)),
+            Lang::Vi => format!("đạt {actual} so với chỉ tiêu {}", self.at_least(objective)),
+        }
+    }
+
+    /// "6 short" / "còn thiếu 6".
+    fn short(&self, objective: &Objective, gap: Decimal) -> String {
+        match self.lang {
+            Lang::En => format!("{} short", self.gap(objective, gap)),
+            Lang::Vi => format!("còn thiếu {}", self.gap(objective, gap)),
+        }
+    }
+
     fn year_shortfall(&self, objective: &Objective, y: &YearResult) -> String {
         let status = self.status(y.status);
         let year = format!("{} {}", self.pick("in", "năm"), y.year);
         match y.actual {
             None => format!(
-                "{} {year}, {} {}; {status}",
-                self.pick("nothing reported", "không có số liệu"),
-                self.pick("against", "so với"),
+                "{year}: {} {}; {status}",
+                self.pick("nothing reported towards", "không có số liệu cho chỉ tiêu"),
                 self.at_least(objective)
             ),
-            Some(actual) => {
-                let gap = self.number(y.gap.unwrap_or_default());
-                let short = match self.lang {
-                    Lang::En => format!("{gap} short"),
-                    Lang::Vi => format!("còn thiếu {gap}"),
-                };
-                format!(
-                    "{} {} {} {year}; {short}, {status}",
-                    self.number(actual),
-                    self.pick("of", "trên mức"),
-                    self.at_least(objective)
-                )
-            }
+            Some(actual) => format!(
+                "{year}: {}; {}, {status}",
+                self.against(&self.number(actual), objective),
+                self.short(objective, y.gap.unwrap_or_default())
+            ),
         }
     }
 }

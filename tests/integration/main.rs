@@ -1,0 +1,65 @@
+//! Integration tests: the real `track` binary on fixtures, one file per
+//! subcommand. `Track` is the fluent builder they share.
+
+mod check;
+mod explain;
+mod handworked;
+mod report;
+mod usage;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository root, where `data/` and `examples/` live.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture folder under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+/// `track` with a clean environment: English, no colour, no TRACK_DATA,
+/// run from the repository root so that file names in output are stable.
+pub fn track() -> Command {
+    let mut cmd = Command::cargo_bin("track").expect("the track binary is built");
+    cmd.current_dir(root())
+        .env_remove("TRACK_DATA")
+        .env_remove("CLICOLOR_FORCE")
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// A scratch data folder holding a copy of `plan` and the given reports.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn with_plan(plan: &Path) -> Scratch {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::copy(plan, dir.path().join("plan.toml")).expect("copy the plan");
+        std::fs::create_dir(dir.path().join("reports")).expect("reports folder");
+        Scratch { dir }
+    }
+
+    /// The seed plan, with no reports.
+    pub fn seed() -> Scratch {
+        Scratch::with_plan(&root().join("data/plan.toml"))
+    }
+
+    pub fn report(self, name: &str, text: &str) -> Scratch {
+        std::fs::write(self.dir.path().join("reports").join(name), text).expect("write a report");
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}

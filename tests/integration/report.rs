@@ -1,0 +1,261 @@
+//! `track report`: every format pinned on the seed data, filters, `--by
+//! unit`, `-o FILE`, and a broken pipe.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use predicates::prelude::*;
+
+use super::{Scratch, track};
+
+fn report(args: &[&str]) -> String {
+    let out = track()
+        .arg("report")
+        .args(args)
+        .output()
+        .expect("track runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn table_in_english() {
+    insta::assert_snapshot!(report(&["--as-of", "2025-06-30", "--lang", "en"]));
+}
+
+#[test]
+fn table_in_vietnamese() {
+    insta::assert_snapshot!(report(&["--as-of", "2026-06-30", "--lang", "vi"]));
+}
+
+#[test]
+fn csv_output() {
+    insta::assert_snapshot!(report(&["--as-of", "2025-12-31", "--format", "csv"]));
+}
+
+#[test]
+fn json_output() {
+    insta::assert_snapshot!(report(&["--as-of", "2025-12-31", "--format", "json"]));
+}
+
+#[test]
+fn markdown_output() {
+    insta::assert_snapshot!(report(&["--as-of", "2026-06-30", "--format", "markdown"]));
+}
+
+#[test]
+fn by_unit_breaks_actuals_down() {
+    insta::assert_snapshot!(report(&[
+        "--as-of",
+        "2025-12-31",
+        "--by",
+        "unit",
+        "--objective",
+        "tasks-transfer-2025,key-products-ip-2030,grdp-group-2030",
+    ]));
+}
+
+#[test]
+fn by_unit_in_csv_adds_a_unit_column() {
+    let csv = report(&[
+        "--as-of",
+        "2025-12-31",
+        "--by",
+        "unit",
+        "-f",
+        "csv",
+        "--objective",
+        "tasks-transfer-2025",
+    ]);
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>()[..1],
+        [
+            "objective,unit,title,target,actual,expected,gap,status,share,above_range,needed_per_half_year,halves_left,numerator,denominator,window_start,deadline"
+        ]
+    );
+    assert!(csv.contains("\ntasks-transfer-2025,SKHCN,,,34,"), "{csv}");
+    assert!(csv.contains("\ntasks-transfer-2025,SNNMT,,,10,"), "{csv}");
+}
+
+#[test]
+fn filters_by_status_and_objective() {
+    let csv = report(&[
+        "--as-of",
+        "2026-06-30",
+        "-f",
+        "csv",
+        "--status",
+        "missed,no-data",
+    ]);
+    let codes: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "tasks-transfer-2025",
+            "startup-loans-2025",
+            "marks-abroad-2025",
+            "productivity-2025"
+        ]
+    );
+    let one = report(&[
+        "--as-of",
+        "2026-06-30",
+        "-f",
+        "csv",
+        "--objective",
+        "ST-ORGS-2025",
+    ]);
+    assert_eq!(one.lines().count(), 2);
+}
+
+#[test]
+fn filter_by_unit_counts_only_its_values() {
+    let csv = report(&["--as-of", "2025-12-31", "-f", "csv", "--unit", "SNNMT"]);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // SNNMT reports tasks-transfer, key products and OCOP products only.
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("tasks-transfer-2025,") && r.contains(",10,")),
+        "{csv}"
+    );
+    assert!(
+        !rows.iter().any(|r| r.starts_with("tasks-provincial-2025,")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn unknown_filter_values_are_usage_errors_with_a_suggestion() {
+    track()
+        .args(["report", "--objective", "tasks-provincal-2025"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown objective `tasks-provincal-2025`; did you mean `tasks-provincial-2025`?",
+        ));
+    track()
+        .args(["report", "--unit", "SKHC"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown unit `SKHC`; did you mean `SKHCN`?",
+        ));
+}
+
+#[test]
+fn output_file_takes_its_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, start) in [("r.json", "{"), ("r.csv", "objective,"), ("r.md", "## ")] {
+        let path = dir.path().join(name);
+        track()
+            .args(["report", "--as-of", "2025-06-30", "-o"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout("");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(start), "{name}: {text}");
+    }
+    track()
+        .args(["report", "-o"])
+        .arg(dir.path().join("r.xlsx"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot tell the format from"));
+    // Only the three files: no temporary file left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("track"))
+        .current_dir(super::root())
+        .args(["report", "--as-of", "2025-06-30", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn no_colour_when_piped_even_with_a_terminal_choice_of_auto() {
+    let out = track()
+        .env_remove("NO_COLOR")
+        .args(["report", "--as-of", "2025-06-30"])
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b), "escape codes in piped output");
+    let coloured = track()
+        .args(["report", "--as-of", "2025-06-30", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(coloured.stdout.contains(&0x1b), "--color always colours");
+}
+
+#[test]
+fn bad_reports_stop_the_report_with_every_error() {
+    let scratch = Scratch::seed().report(
+        "bad.csv",
+        "unit,indicator,period,value,note\nSKHC,tasks-provincial,2025-H1,3,\nSKHCN,tasks-provincal,2025-H1,3,\nSKHCN,tasks-provincial,2025-H3,x,\n",
+    );
+    track()
+        .arg("--data")
+        .arg(scratch.path())
+        .arg("report")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("bad.csv:2:1: error: unknown unit `SKHC`; did you mean `SKHCN`?"))
+        .stderr(predicate::str::contains(
+            "bad.csv:3:2: error: unknown indicator `tasks-provincal`; did you mean `tasks-provincial`?",
+        ))
+        .stderr(predicate::str::contains("bad.csv:4:3: error: cannot read period `2025-H3`"))
+        .stderr(predicate::str::contains("bad.csv:4:4: error: `x` is not a number"))
+        .stderr(predicate::str::contains("track: stopped: 4 errors in 1 file"));
+}
+
+#[test]
+fn an_empty_data_folder_says_where_the_plan_should_be() {
+    let dir = tempfile::tempdir().unwrap();
+    track()
+        .arg("--data")
+        .arg(dir.path())
+        .arg("report")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read the plan"))
+        .stderr(predicate::str::contains("plan.toml"));
+}
+
+#[test]
+fn a_plan_without_reports_is_all_no_data() {
+    let scratch = Scratch::seed();
+    let csv = report(&[
+        "--data",
+        scratch.path().to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+        "-f",
+        "csv",
+    ]);
+    assert_eq!(csv.lines().count(), 20);
+    assert!(
+        csv.lines().skip(1).all(|l| l.contains(",no-data,")),
+        "{csv}"
+    );
+}
