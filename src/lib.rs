@@ -74,10 +74,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
 
 /// Prints an error the way the user can act on it, and picks its exit code.
 fn report_error(e: &anyhow::Error) -> u8 {
-    if e.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    }) {
+    if settings::reader_gone() {
         // The reader went away (`track report | head`): not a failure.
         return 0;
     }

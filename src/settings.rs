@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use jiff::civil::Date;
@@ -84,14 +85,47 @@ impl Settings {
     pub fn write(&self, render: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         match &self.output {
             None => {
-                let stdout = io::stdout();
-                let mut out = io::BufWriter::new(stdout.lock());
+                let mut out = io::BufWriter::new(Stdout(io::stdout().lock()));
                 render(&mut out)?;
                 out.flush()?;
                 Ok(())
             }
             Some(path) => write_atomically(path, render),
         }
+    }
+}
+
+/// Set once standard output's reader has gone away (`track report | head`).
+static READER_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Whether a failure came from the reader of standard output going away,
+/// which is no failure at all. Serialisers wrap the I/O error in their
+/// own, so the error chain alone cannot tell.
+pub fn reader_gone() -> bool {
+    READER_GONE.load(Ordering::Relaxed)
+}
+
+/// Standard output that notes a broken pipe.
+struct Stdout<'a>(io::StdoutLock<'a>);
+
+impl Stdout<'_> {
+    fn note<T>(result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == io::ErrorKind::BrokenPipe
+        {
+            READER_GONE.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Self::note(self.0.flush())
     }
 }
 
