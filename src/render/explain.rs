@@ -7,9 +7,9 @@ use std::io::Write;
 use anyhow::Result;
 use serde_json::json;
 
-use super::csv::level_code;
+use super::csv::{CsvWriter, Field, level_code};
 use super::words::Words;
-use super::{Format, Style, json_number, plain, table::new_table};
+use super::{Format, Style, json_number, table::new_table};
 use crate::evaluate::{Evaluation, Outcome, Role, TraceEntry, Verdict};
 use crate::lang::Lang;
 use crate::model::{Measure, Objective, Plan, Rule, Value};
@@ -26,7 +26,7 @@ pub struct ExplainView<'a> {
 pub fn render(format: Format, view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
     match format {
         Format::Table | Format::Markdown => text(view, style, format == Format::Markdown, out),
-        Format::Csv => csv(view, out),
+        Format::Csv => csv(view, style, out),
         Format::Json => json(view, style, out),
     }
 }
@@ -330,9 +330,9 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
     Ok(())
 }
 
-fn csv(view: &ExplainView, out: &mut dyn Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
+fn csv(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
+    let mut writer = CsvWriter::new(out, style.csv)?;
+    writer.header(&[
         "objective",
         "part",
         "unit",
@@ -350,23 +350,22 @@ fn csv(view: &ExplainView, out: &mut dyn Write) -> Result<()> {
             Role::Denominator => "denominator",
         };
         let value = match &t.value {
-            Value::Number(n) => plain(*n),
-            Value::Level(rank) => level_code(view.plan, o, *rank),
-            Value::Text(text) => text.to_string(),
+            Value::Number(n) => Field::Number(*n),
+            Value::Level(rank) => Field::text(level_code(view.plan, o, *rank)),
+            Value::Text(text) => Field::text(text.as_ref()),
         };
-        writer.write_record([
-            o.code.as_str(),
-            part,
-            &view.plan.unit(t.unit).code,
-            &t.period.to_string(),
-            &value,
-            &view.files[t.source.file as usize],
-            &t.source.line.to_string(),
-            verdict_code(t.verdict),
+        writer.row([
+            Field::text(&o.code),
+            Field::text(part),
+            Field::text(&view.plan.unit(t.unit).code),
+            Field::text(t.period.to_string()),
+            value,
+            Field::text(&view.files[t.source.file as usize]),
+            Field::Number(t.source.line.into()),
+            Field::text(verdict_code(t.verdict)),
         ])?;
     }
-    writer.flush()?;
-    Ok(())
+    writer.finish()
 }
 
 fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
