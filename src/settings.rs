@@ -68,17 +68,17 @@ impl Settings {
             .into());
         }
         let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                let wanted = anstyle_query::clicolor_force()
-                    || (to_terminal
-                        && !anstyle_query::no_color()
-                        && anstyle_query::clicolor() != Some(false));
-                wanted && format == Format::Table
-            }
-        };
+        let color = format == Format::Table
+            && wants_color(
+                args.color,
+                to_terminal,
+                ColorEnv {
+                    no_color: anstyle_query::no_color(),
+                    clicolor_force: anstyle_query::clicolor_force(),
+                    clicolor: anstyle_query::clicolor(),
+                    dumb: !anstyle_query::term_supports_color(),
+                },
+            );
         // `COLUMNS`, when set, wins over the terminal's own width, as it
         // does for `ls`; neither applies when the output is not a terminal.
         let width = if to_terminal {
@@ -121,6 +121,34 @@ impl Settings {
     /// beside the target that replaces it only once complete.
     pub fn write(&self, render: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
         write_output(self.output.as_deref(), render)
+    }
+}
+
+/// What the environment says about colour.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ColorEnv {
+    /// `NO_COLOR` is set (and not empty).
+    pub no_color: bool,
+    /// `CLICOLOR_FORCE` is set (and not `0`).
+    pub clicolor_force: bool,
+    /// `CLICOLOR`: `Some(false)` when `0`.
+    pub clicolor: Option<bool>,
+    /// `TERM` is `dumb` (or unset outside Windows).
+    pub dumb: bool,
+}
+
+/// Whether to colour: `--color always` or `never` decides; with `auto`,
+/// as anstream decides, `NO_COLOR` turns colour off, then
+/// `CLICOLOR_FORCE` on (even into a pipe), then `CLICOLOR=0` off; else
+/// colour only a terminal that can show it.
+pub fn wants_color(choice: ColorChoice, to_terminal: bool, env: ColorEnv) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if env.no_color => false,
+        ColorChoice::Auto if env.clicolor_force => true,
+        ColorChoice::Auto if env.clicolor == Some(false) => false,
+        ColorChoice::Auto => to_terminal && !env.dumb,
     }
 }
 
@@ -218,6 +246,44 @@ pub fn write_atomically(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_clicolor_and_the_terminal() {
+        let env = ColorEnv::default();
+        let no_color = ColorEnv {
+            no_color: true,
+            ..env
+        };
+        let forced = ColorEnv {
+            clicolor_force: true,
+            ..env
+        };
+        let off = ColorEnv {
+            clicolor: Some(false),
+            ..env
+        };
+        let dumb = ColorEnv { dumb: true, ..env };
+        let auto = ColorChoice::Auto;
+        assert!(wants_color(auto, true, env));
+        assert!(!wants_color(auto, false, env), "a pipe gets no colour");
+        assert!(!wants_color(auto, true, no_color));
+        assert!(!wants_color(auto, true, off));
+        assert!(!wants_color(auto, true, dumb));
+        assert!(
+            wants_color(auto, false, forced),
+            "CLICOLOR_FORCE colours a pipe"
+        );
+        assert!(!wants_color(
+            auto,
+            true,
+            ColorEnv {
+                no_color: true,
+                ..forced
+            }
+        ));
+        assert!(wants_color(ColorChoice::Always, false, no_color));
+        assert!(!wants_color(ColorChoice::Never, true, forced));
+    }
 
     #[test]
     fn ascii_unless_the_locale_is_utf8() {

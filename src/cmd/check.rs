@@ -106,7 +106,7 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     } else {
         "WARNING"
     };
-    settings.write(|out| {
+    let written = settings.write(|out| {
         writeln!(out, "{label}: {} ({as_of})", counts.join(", "))?;
         for warning in &outcome.warnings {
             writeln!(out, "  - {}", words.warning(&outcome, warning))?;
@@ -115,7 +115,11 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
             writeln!(out, "  - {}", words.overdue(missing))?;
         }
         Ok(())
-    })?;
+    });
+    // A monitor that stopped reading still gets the verdict in the code.
+    if !crate::settings::reader_gone() {
+        written?;
+    }
     print_data_warnings(&scan.warnings);
     Ok(if severity == Severity::Critical { 2 } else { 1 })
 }

@@ -103,7 +103,7 @@ impl<'a> Words<'a> {
     pub fn cadence(&self, cadence: Cadence) -> &'a str {
         match cadence {
             Cadence::Year => self.pick("yearly", "hằng năm"),
-            Cadence::HalfYear => self.pick("half-yearly", "6 tháng"),
+            Cadence::HalfYear => self.pick("half-yearly", "6 tháng/lần"),
             Cadence::Quarter => self.pick("quarterly", "hằng quý"),
             Cadence::Month => self.pick("monthly", "hằng tháng"),
         }

@@ -2,9 +2,14 @@
 //! subcommand. `Track` is the fluent builder they share.
 
 mod check;
+mod completeness;
 mod explain;
 mod handworked;
+mod manual;
 mod report;
+mod spreadsheet;
+mod template;
+mod terminal;
 mod usage;
 mod validate;
 
