@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, presets,
+};
 use rust_decimal::Decimal;
 
 use super::words::Words;
@@ -72,6 +74,14 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
                     Cell::new(clip(&actual, 40)).set_alignment(CellAlignment::Right),
                 ]);
             }
+        }
+    }
+    // When the table must fit a terminal, the title, figures and status
+    // wrap; an objective's code, the gauge and the deadline never do, so
+    // that they stay readable (the code is what `track explain` takes).
+    for index in [0, 4, 8] {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
     writeln!(out, "{table}")?;
