@@ -101,12 +101,15 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
     let mut lines = vec![
         (pick("formula", "công thức"), formula(view, style.lang)),
         (
-            pick("window", "khoảng tính"),
+            pick("window", "thời gian tính"),
             format!(
                 "{} → {}; {} {}",
                 words.date(o.window.start),
                 words.date(o.window.end),
-                pick("values whose period ends by", "giá trị có kỳ kết thúc đến"),
+                pick(
+                    "values whose period ends by",
+                    "tính các giá trị có kỳ kết thúc đến hết"
+                ),
                 words.date(view.outcome.as_of.min(o.window.end))
             ),
         ),
@@ -125,23 +128,23 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
             let days = e.days.map_or(String::new(), |(elapsed, total)| {
                 format!(
                     " ({elapsed}/{total} {})",
-                    pick("days of the window", "ngày của khoảng tính")
+                    pick("days of the window", "ngày của thời gian tính")
                 )
             });
             Some(format!(
                 "{} {}{days}; {} {}; {}",
-                pick("expected by now", "dự kiến đến nay"),
+                pick("expected by now", "cần đạt đến nay"),
                 words.figure(o, expected),
-                pick("at risk from", "có nguy cơ từ"),
+                pick("at risk from", "nguy cơ chậm từ"),
                 words.number(at_risk),
                 pick("below that off track", "thấp hơn là chậm tiến độ")
             ))
         }
         (Rule::Ratio(_), Some(expected), Some(at_risk)) => Some(format!(
             "{} {}; {} {}; {}",
-            pick("expected", "dự kiến"),
+            pick("expected", "cần đạt"),
             words.figure(o, expected),
-            pick("at risk from", "có nguy cơ từ"),
+            pick("at risk from", "nguy cơ chậm từ"),
             words.percent(at_risk),
             pick("below that off track", "thấp hơn là chậm tiến độ")
         )),
@@ -149,7 +152,7 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
             "{} {}; {} {}; {}",
             pick("met from", "đạt từ"),
             words.level(o, rank),
-            pick("at risk at", "có nguy cơ ở"),
+            pick("at risk at", "nguy cơ chậm ở mức"),
             words.level(o, rank - 1),
             pick("lower is off track", "thấp hơn là chậm tiến độ")
         )),
@@ -172,7 +175,7 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
     if let Some(needed) = e.needed_per_half_year.filter(|n| !n.is_zero()) {
         result += &format!(
             "; {} {}",
-            pick("needed per half year", "cần mỗi nửa năm"),
+            pick("needed per half year", "cần thêm mỗi 6 tháng"),
             words.number(needed)
         );
     }
@@ -212,7 +215,7 @@ fn reason(verdict: Verdict, lang: Lang) -> &'static str {
     match verdict {
         Verdict::Counted => lang.pick("counted", "được tính"),
         Verdict::Superseded => lang.pick("replaced by a later value", "đã có giá trị mới hơn"),
-        Verdict::BeforeWindow => lang.pick("before the window", "trước khoảng tính"),
+        Verdict::BeforeWindow => lang.pick("before the window", "trước thời gian tính"),
         Verdict::AfterDeadline => lang.pick("after the deadline", "sau thời hạn"),
         Verdict::AfterAsOf => lang.pick("after the as-of date", "sau ngày tính"),
     }

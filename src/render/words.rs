@@ -326,7 +326,7 @@ impl<'a> Words<'a> {
         {
             text += &format!(
                 "; {} {}",
-                self.pick("expected by now", "dự kiến đến nay"),
+                self.pick("expected by now", "cần đạt đến nay"),
                 self.number(expected)
             );
         }
