@@ -59,6 +59,14 @@ pub struct GlobalArgs {
     /// Encoding of report files without a byte-order mark
     #[arg(long, global = true, value_enum, default_value_t = Encoding::Auto)]
     pub encoding: Encoding,
+
+    /// Draw tables, gauges and marks with ASCII only [default: when the locale is not UTF-8]
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// CSV for Excel in a Vietnamese locale: UTF-8 with BOM, `;` delimiter, decimal comma (implies --format csv)
+    #[arg(long, global = true)]
+    pub excel: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,6 +86,25 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Check the plan and the stored reports (or the given files); write nothing
     Validate(ValidateArgs),
+    /// Which units have and have not reported which indicators, per period, with reporting rates
+    Completeness(CompletenessArgs),
+    /// A blank CSV report for a unit to fill in for a period (or one per unit with --all)
+    Template(TemplateArgs),
+    /// Shell completions for bash, zsh, fish, elvish or PowerShell, to standard output
+    Completions(CompletionsArgs),
+    /// The manual page (roff), to standard output
+    Man,
+}
+
+impl Command {
+    /// The one format a command writes, when it has only one: `--format`
+    /// and the `-o` file's extension then decide nothing.
+    pub fn fixed_format(&self) -> Option<Format> {
+        match self {
+            Command::Template(_) => Some(Format::Csv),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -121,4 +148,41 @@ pub struct ExplainArgs {
 pub struct ValidateArgs {
     /// Report files to check against the plan [default: the stored reports]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletenessArgs {
+    /// Only these units (codes, comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', value_name = "UNIT")]
+    pub unit: Vec<String>,
+
+    /// Only these indicators (codes, comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub indicator: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The unit that owes the report, e.g. SKHCN
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    pub unit: Option<String>,
+
+    /// The period it reports on, e.g. 2025-H1 (its indicators of that cadence are listed)
+    #[arg(long, value_name = "PERIOD")]
+    pub period: String,
+
+    /// One file per unit that owes a report for the period, into a folder (--dir DIR or -o DIR)
+    #[arg(long)]
+    pub all: bool,
+
+    /// The folder for --all [default: the -o path]
+    #[arg(long, value_name = "DIR", requires = "all")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -7,11 +7,14 @@
 //!   report files as received (decoded, dialect found, rows with lines);
 //! - `model`: the validated plan and observations (the only validation);
 //! - `evaluate`: pure; actual, expected, gap and status per objective;
+//! - `completeness`: pure; which owed reports came in, late or not at all;
 //! - `render`: one file per output format, formatting only;
-//! - `cmd`: one file per subcommand, dispatched from `run`.
+//! - `cmd`: one file per subcommand, dispatched from `run`;
+//! - `progress`: the bar on standard error for long passes over files.
 
 pub mod cli;
 pub mod cmd;
+pub mod completeness;
 pub mod diagnostic;
 pub mod evaluate;
 pub mod input;
@@ -19,6 +22,7 @@ pub mod lang;
 pub mod model;
 pub mod number;
 pub mod period;
+pub mod progress;
 pub mod render;
 pub mod settings;
 pub mod store;
@@ -53,12 +57,23 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             };
         }
     };
-    let result = Settings::from_args(&cli.global).and_then(|settings| match &cli.command {
-        Command::Report(args) => cmd::report::run(&settings, args),
-        Command::Check(args) => cmd::check::run(&settings, args),
-        Command::Explain(args) => cmd::explain::run(&settings, args),
-        Command::Validate(args) => cmd::validate::run(&settings, args),
-    });
+    let output = cli.global.output.as_deref();
+    let result = match &cli.command {
+        // These read no data and need no settings.
+        Command::Completions(args) => cmd::completions::run(output, args),
+        Command::Man => cmd::man::run(output),
+        command => Settings::from_args(&cli.global, command.fixed_format()).and_then(|settings| {
+            match command {
+                Command::Report(args) => cmd::report::run(&settings, args),
+                Command::Check(args) => cmd::check::run(&settings, args),
+                Command::Explain(args) => cmd::explain::run(&settings, args),
+                Command::Validate(args) => cmd::validate::run(&settings, args),
+                Command::Completeness(args) => cmd::completeness::run(&settings, args),
+                Command::Template(args) => cmd::template::run(&settings, args),
+                Command::Completions(_) | Command::Man => unreachable!("handled above"),
+            }
+        }),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

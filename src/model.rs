@@ -269,8 +269,8 @@ impl Plan {
             }
             units.push(Unit {
                 code: code.into_inner(),
-                name: shape.name,
-                name_en: shape.name_en,
+                name: nfc_owned(shape.name),
+                name_en: shape.name_en.map(nfc_owned),
             });
         }
         let unit_codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
@@ -350,8 +350,8 @@ impl Plan {
                             .into_iter()
                             .map(|l| Level {
                                 code: l.code.into_inner(),
-                                title: l.title,
-                                title_en: l.title_en,
+                                title: nfc_owned(l.title),
+                                title_en: l.title_en.map(nfc_owned),
                             })
                             .collect(),
                     )
@@ -383,10 +383,10 @@ impl Plan {
             indicators.push(Indicator {
                 code: code.into_inner(),
                 kind,
-                title: shape.title,
-                title_en: shape.title_en,
-                counted_in: shape.counted_in,
-                counted_in_en: shape.counted_in_en,
+                title: nfc_owned(shape.title),
+                title_en: nfc_owned(shape.title_en),
+                counted_in: shape.counted_in.map(nfc_owned),
+                counted_in_en: shape.counted_in_en.map(nfc_owned),
                 section: shape.section,
                 reporters,
                 cadence: shape.cadence.unwrap_or(default_cadence),
@@ -490,8 +490,8 @@ impl Plan {
             match rule_for(&measure, &target, &indicators) {
                 Ok(rule) => objectives.push(Objective {
                     code: code.into_inner(),
-                    title: shape.title,
-                    title_en: shape.title_en,
+                    title: nfc_owned(shape.title),
+                    title_en: nfc_owned(shape.title_en),
                     section: shape.section,
                     target,
                     measure,
@@ -513,9 +513,9 @@ impl Plan {
         }
         Ok(Plan {
             code: header.code,
-            title: header.title,
-            title_en: header.title_en,
-            source: header.source,
+            title: nfc_owned(header.title),
+            title_en: nfc_owned(header.title_en),
+            source: header.source.map(nfc_owned),
             start,
             tolerance,
             due_days: header.due_days.unwrap_or(15),
@@ -718,6 +718,17 @@ impl Plan {
                 Ok(Value::Text(nfc(t)))
             }
         }
+    }
+}
+
+/// Text from the plan in NFC: a title typed with decomposed diacritics
+/// (NFD, as some Mac and legacy tools save it) would otherwise be cut
+/// between a letter and its marks when a table wraps it, and would not
+/// compare equal to the same title typed in NFC.
+fn nfc_owned(text: String) -> String {
+    match nfc(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(normalised) => normalised,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
 use crate::input::plan_file::PlanFile;
 use crate::input::report_file::{Encoding, ReportFile};
 use crate::model::{CellProblem, Ledger, Observation, Plan, Source};
+use crate::progress::Progress;
 
 /// Errors listed for one file before the rest are only counted.
 const ERRORS_PER_FILE: usize = 100;
@@ -39,6 +40,18 @@ impl Store {
     /// Reads and validates the plan.
     pub fn load_plan(&self) -> Result<Plan> {
         load_plan(&self.plan_path())
+    }
+
+    /// The day each of `files` was received, by index (`Source::file`),
+    /// when the store knows it.
+    ///
+    /// PROVISIONAL(manifest): the store's manifest, being built on the
+    /// `ingest` branch, records when each file was received; wire this to
+    /// it at merge. Until then no file has a received date, so no report is
+    /// ever called late (the modification time was not used: a checkout or
+    /// a copy resets it, which would call every report late).
+    pub fn received_on(&self, files: &[PathBuf]) -> Vec<Option<jiff::civil::Date>> {
+        vec![None; files.len()]
     }
 
     /// The stored report files, in name order (the order values are read,
@@ -91,6 +104,9 @@ pub fn load_plan(path: &Path) -> Result<Plan> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOptions {
     pub encoding: Encoding,
+    /// The label of a progress bar on standard error for long passes, or
+    /// `None` for no bar (not a terminal: see `Settings`).
+    pub progress: Option<&'static str>,
 }
 
 /// What a pass over the reports found besides the observations.
@@ -116,7 +132,9 @@ pub fn scan(
     let mut clashes = Vec::new();
     let mut problems = Diagnostics::default();
     let mut scan = Scan::default();
+    let mut progress = Progress::new(options.progress, files.len());
     for (index, path) in files.iter().enumerate() {
+        progress.step();
         let name = path.display().to_string();
         scan.files.push(name.clone());
         let bytes = fs::read(path).with_context(|| format!("cannot read `{name}`"))?;
@@ -158,6 +176,7 @@ pub fn scan(
         });
         problems.extend(file_problems.finish());
     }
+    drop(progress);
     if !clashes.is_empty() {
         problems.extend(describe_clashes(
             plan,

@@ -55,6 +55,18 @@ mod tests {
         assert_eq!(fold("Gia\u{301} tri\u{323}"), "gia-tri");
     }
 
+    /// Tables measure cells with unicode-width (comfy-table does): the
+    /// marks of NFD text must count for nothing, or columns would drift.
+    #[test]
+    fn decomposed_marks_have_no_width() {
+        use unicode_width::UnicodeWidthStr;
+        let composed = "Sở Khoa học và Công nghệ Đà Lạt";
+        let decomposed: String = composed.nfd().collect();
+        assert!(decomposed.chars().count() > composed.chars().count());
+        assert_eq!(decomposed.width(), composed.width());
+        assert_eq!(composed.width(), composed.chars().count());
+    }
+
     #[test]
     fn normalises_to_nfc_only_when_needed() {
         assert!(matches!(nfc("Sở"), Cow::Borrowed(_)));

@@ -1,6 +1,7 @@
 //! `track check`: for cron and monitoring. Quiet success (exit 0), or the
 //! warnings with exit 1 (warning) or 2 (critical), as monitoring plugins
-//! do; exit 3 when the check cannot run is decided in `lib.rs`.
+//! do; exit 3 when the check cannot run is decided in `lib.rs`. A report
+//! due by the as-of date and not sent is a warning.
 
 use anyhow::Result;
 
@@ -12,7 +13,7 @@ use crate::settings::Settings;
 
 pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
-    let (outcome, scan) = evaluate(settings, &plan, &[], None)?;
+    let (outcome, completeness, scan) = evaluate(settings, &plan, &[], None)?;
     let words = Words::new(&plan, settings.style.lang);
     let lang = settings.style.lang;
 
@@ -23,7 +24,7 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
         // A completed year that fell short can no longer be met.
         Warning::Year { .. } => Severity::Critical,
     };
-    let data_severity = if scan.warnings.is_empty() {
+    let data_severity = if scan.warnings.is_empty() && completeness.overdue.is_empty() {
         Severity::Ok
     } else {
         Severity::Warning
@@ -50,7 +51,7 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
                     outcome.evaluations.len(),
                     lang.pick(
                         "objectives met, on track or informational",
-                        "mục tiêu đạt, đúng tiến độ hoặc để thông tin"
+                        "mục tiêu đạt, đúng tiến độ hoặc chỉ để theo dõi"
                     ),
                 )?;
                 Ok(())
@@ -86,6 +87,13 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
             lang.pick("past year(s) short", "năm đã qua không đạt")
         ));
     }
+    if completeness.total.missing > 0 {
+        counts.push(format!(
+            "{} {}",
+            completeness.total.missing,
+            lang.pick("missing report(s)", "báo cáo chưa nộp")
+        ));
+    }
     if !scan.warnings.is_empty() {
         counts.push(format!(
             "{} {}",
@@ -98,13 +106,20 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     } else {
         "WARNING"
     };
-    settings.write(|out| {
+    let written = settings.write(|out| {
         writeln!(out, "{label}: {} ({as_of})", counts.join(", "))?;
         for warning in &outcome.warnings {
             writeln!(out, "  - {}", words.warning(&outcome, warning))?;
         }
+        for missing in &completeness.overdue {
+            writeln!(out, "  - {}", words.overdue(missing))?;
+        }
         Ok(())
-    })?;
+    });
+    // A monitor that stopped reading still gets the verdict in the code.
+    if !crate::settings::reader_gone() {
+        written?;
+    }
     print_data_warnings(&scan.warnings);
     Ok(if severity == Severity::Critical { 2 } else { 1 })
 }

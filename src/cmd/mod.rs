@@ -2,37 +2,46 @@
 //! `run(&Settings, &Args) -> Result<u8>`, the `u8` being the exit code.
 
 pub mod check;
+pub mod completeness;
+pub mod completions;
 pub mod explain;
+pub mod man;
 pub mod report;
+pub mod template;
 pub mod validate;
 
 use anyhow::Result;
 
+use crate::completeness::{Completeness, Tracker};
 use crate::diagnostic::{Diagnostics, did_you_mean};
 use crate::evaluate::{Evaluator, Outcome};
-use crate::model::{ObjectiveId, Plan, UnitId};
+use crate::model::{IndicatorId, ObjectiveId, Plan, UnitId};
 use crate::settings::{Settings, UsageError};
 use crate::store::{self, Scan};
 
-/// Reads every stored report into an evaluation at the as-of date,
-/// counting only `units` when given, and tracing one objective if asked.
+/// Reads every stored report, in one pass, into an evaluation at the
+/// as-of date and into who has reported what by then, counting only
+/// `units` when given, and tracing one objective if asked.
 pub(crate) fn evaluate(
     settings: &Settings,
     plan: &Plan,
     units: &[UnitId],
     traced: Option<ObjectiveId>,
-) -> Result<(Outcome, Scan)> {
+) -> Result<(Outcome, Completeness, Scan)> {
     let files = settings.store.report_files()?;
+    let received = settings.store.received_on(&files);
     let mut evaluator = Evaluator::new(plan, settings.as_of);
     if let Some(id) = traced {
         evaluator = evaluator.trace(id);
     }
+    let mut tracker = Tracker::new(plan, settings.as_of).only(units, &[]);
     let scan = store::scan(plan, &files, settings.read, |obs| {
         if units.is_empty() || units.contains(&obs.unit) {
             evaluator.add(obs);
+            tracker.add(obs, received[obs.source.file as usize]);
         }
     })?;
-    Ok((evaluator.finish(), scan))
+    Ok((evaluator.finish(), tracker.finish(), scan))
 }
 
 /// Warnings about the data (not the objectives), to standard error.
@@ -47,6 +56,15 @@ pub(crate) fn objective_id(plan: &Plan, code: &str) -> Result<ObjectiveId, Usage
         UsageError(format!(
             "unknown objective `{code}`{}",
             did_you_mean(code, plan.objectives.iter().map(|o| o.code.as_str()))
+        ))
+    })
+}
+
+pub(crate) fn indicator_id(plan: &Plan, code: &str) -> Result<IndicatorId, UsageError> {
+    plan.indicator_id(code).ok_or_else(|| {
+        UsageError(format!(
+            "unknown indicator `{code}`{}",
+            did_you_mean(code, plan.indicators.iter().map(|i| i.code.as_str()))
         ))
     })
 }

@@ -1,12 +1,13 @@
 //! `track report`: every objective's target against its actual, then the
-//! warnings, in the chosen format.
+//! warnings (objectives, then reports due and not sent), in the chosen
+//! format.
 
 use anyhow::Result;
 
 use super::{evaluate, objective_id, print_data_warnings, unit_id};
 use crate::cli::{Breakdown, ReportArgs};
-use crate::evaluate::Warning;
-use crate::model::ObjectiveId;
+use crate::evaluate::{Evaluation, Warning};
+use crate::model::{IndicatorId, ObjectiveId};
 use crate::render::{self, ReportView};
 use crate::settings::Settings;
 
@@ -22,7 +23,7 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> Result<u8> {
         .iter()
         .map(|c| unit_id(&plan, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let (outcome, scan) = evaluate(settings, &plan, &units, None)?;
+    let (outcome, completeness, scan) = evaluate(settings, &plan, &units, None)?;
     print_data_warnings(&scan.warnings);
 
     let selected = |id: ObjectiveId| {
@@ -41,7 +42,7 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> Result<u8> {
                 })
                 || !evaluation.by_unit.is_empty())
     };
-    let shown = outcome
+    let shown: Vec<&Evaluation> = outcome
         .evaluations
         .iter()
         .filter(|e| selected(e.objective))
@@ -53,11 +54,25 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> Result<u8> {
             Warning::Objective(id) | Warning::Year { objective: id, .. } => selected(*id),
         })
         .collect();
+    // Missing reports follow the filters: the units asked for, and under
+    // an objective or status filter, the indicators the shown objectives
+    // are measured by.
+    let measured: Option<Vec<IndicatorId>> =
+        (!args.objective.is_empty() || !args.status.is_empty()).then(|| {
+            shown
+                .iter()
+                .flat_map(|e: &&Evaluation| plan.objective(e.objective).measure.indicators())
+                .collect()
+        });
+    let missing = completeness
+        .overdue_for(&units, measured.as_deref())
+        .collect();
     let view = ReportView {
         plan: &plan,
         outcome: &outcome,
         shown,
         warnings,
+        missing,
         by_unit: args.by == Some(Breakdown::Unit),
     };
     settings.write(|out| render::report(settings.format, &view, settings.style, out))?;

@@ -1,13 +1,140 @@
-//! `track report --format csv`: RFC 4180, UTF-8, one header row, `.`
-//! decimals, English column names and status codes whatever the language.
+//! CSV output: one writer for every CSV `track` writes (report,
+//! completeness, explain, template, and export), then `track report
+//! --format csv` on top of it. English column names and codes whatever the
+//! language; RFC 4180 with `.` decimals, or, with `--excel`, what Excel in
+//! a Vietnamese locale opens as it should (BOM, `;`, decimal comma).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
+use rust_decimal::Decimal;
 
-use super::{ReportView, plain};
+use super::{ReportView, Style, plain};
 use crate::evaluate::Figure;
 use crate::model::{IndicatorKind, Measure, Objective, Plan};
+
+/// How CSV is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// RFC 4180: UTF-8 without BOM, `,` delimiter, `.` decimals.
+    #[default]
+    Standard,
+    /// For Excel (and LibreOffice) in a Vietnamese locale, which read a
+    /// CSV with the locale's list separator `;` and decimal comma, and
+    /// take it as UTF-8 only when it starts with a byte-order mark.
+    ExcelVi,
+}
+
+/// One cell of a CSV record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field<'a> {
+    /// Text, possibly the user's (titles, notes, assessments): neutralised
+    /// if a spreadsheet would run it as a formula.
+    Text(Cow<'a, str>),
+    /// A number, written with the dialect's decimal mark.
+    Number(Decimal),
+    Empty,
+}
+
+impl<'a> Field<'a> {
+    pub fn text(s: impl Into<Cow<'a, str>>) -> Field<'a> {
+        Field::Text(s.into())
+    }
+
+    pub fn number(n: Option<Decimal>) -> Field<'a> {
+        n.map_or(Field::Empty, Field::Number)
+    }
+}
+
+impl<'a> From<&'a str> for Field<'a> {
+    fn from(s: &'a str) -> Field<'a> {
+        Field::Text(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Field<'_> {
+    fn from(s: String) -> Self {
+        Field::Text(Cow::Owned(s))
+    }
+}
+
+/// Writes CSV in a dialect, neutralising formula-like cells. Every CSV
+/// output of `track` goes through it, so that no user text reaches a
+/// spreadsheet as a formula, whichever command wrote it.
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+    dialect: Dialect,
+    record: Vec<String>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Starts the output: Excel's dialect opens with a UTF-8 byte-order
+    /// mark, without which Excel reads the file in the locale's code page.
+    pub fn new(mut out: W, dialect: Dialect) -> Result<CsvWriter<W>> {
+        // Lines end as each reader expects: `\n` as `track` always wrote,
+        // `\r\n` for Windows.
+        let (delimiter, terminator) = match dialect {
+            Dialect::Standard => (b',', csv::Terminator::Any(b'\n')),
+            Dialect::ExcelVi => {
+                out.write_all("\u{feff}".as_bytes())?;
+                (b';', csv::Terminator::CRLF)
+            }
+        };
+        let inner = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(terminator)
+            .from_writer(out);
+        Ok(CsvWriter {
+            inner,
+            dialect,
+            record: Vec::new(),
+        })
+    }
+
+    /// The header row: column names are ours, written as they are.
+    pub fn header(&mut self, names: &[&str]) -> Result<()> {
+        self.inner.write_record(names)?;
+        Ok(())
+    }
+
+    pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = Field<'a>>) -> Result<()> {
+        self.record.clear();
+        for field in fields {
+            let cell = match field {
+                Field::Text(text) => neutralise(&text).into_owned(),
+                Field::Number(n) => self.number(n),
+                Field::Empty => String::new(),
+            };
+            self.record.push(cell);
+        }
+        self.inner.write_record(&self.record)?;
+        Ok(())
+    }
+
+    fn number(&self, n: Decimal) -> String {
+        let text = plain(n);
+        match self.dialect {
+            Dialect::Standard => text,
+            Dialect::ExcelVi => text.replace('.', ","),
+        }
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        self.inner.flush()?;
+        Ok(())
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+/// OWASP's advice on CSV injection says; anything else is left as it is.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
 
 const COLUMNS: [&str; 15] = [
     "objective",
@@ -27,60 +154,64 @@ const COLUMNS: [&str; 15] = [
     "deadline",
 ];
 
-pub fn report(view: &ReportView, out: &mut dyn Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+/// `track report --format csv`: RFC 4180, UTF-8, one header row, `.`
+/// decimals (or the Excel dialect), English column names and status codes.
+pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()> {
+    let mut writer = CsvWriter::new(out, style.csv)?;
     let mut header: Vec<&str> = COLUMNS.to_vec();
     if view.by_unit {
         header.insert(1, "unit");
     }
-    writer.write_record(&header)?;
+    writer.header(&header)?;
     for e in &view.shown {
         let objective = view.plan.objective(e.objective);
-        let opt = |d: Option<rust_decimal::Decimal>| d.map(plain).unwrap_or_default();
         let mut record = vec![
-            objective.code.clone(),
-            objective.title.clone(),
-            objective.target.to_string(),
+            Field::text(&objective.code),
+            Field::text(&objective.title),
+            Field::text(objective.target.to_string()),
             figure(view.plan, objective, e.actual.as_ref()),
             figure(view.plan, objective, e.expected.as_ref()),
-            opt(e.gap),
-            e.status.code().to_string(),
-            opt(e.share),
-            e.above_range.to_string(),
-            opt(e.needed_per_half_year),
-            e.halves_left.to_string(),
-            opt(e.ratio.map(|r| r.0)),
-            opt(e.ratio.map(|r| r.1)),
-            objective.window.start.to_string(),
-            objective.window.end.to_string(),
+            Field::number(e.gap),
+            Field::text(e.status.code()),
+            Field::number(e.share),
+            Field::text(e.above_range.to_string()),
+            Field::number(e.needed_per_half_year),
+            Field::Number(e.halves_left.into()),
+            Field::number(e.ratio.map(|r| r.0)),
+            Field::number(e.ratio.map(|r| r.1)),
+            Field::text(objective.window.start.to_string()),
+            Field::text(objective.window.end.to_string()),
         ];
         if view.by_unit {
-            record.insert(1, String::new());
+            record.insert(1, Field::Empty);
         }
-        writer.write_record(&record)?;
+        writer.row(record)?;
         if view.by_unit {
             for part in &e.by_unit {
-                let mut record = vec![String::new(); header.len()];
-                record[0] = objective.code.clone();
-                record[1] = view.plan.unit(part.unit).code.clone();
+                let mut record = vec![Field::Empty; header.len()];
+                record[0] = Field::text(&objective.code);
+                record[1] = Field::text(&view.plan.unit(part.unit).code);
                 record[4] = figure(view.plan, objective, Some(&part.actual));
-                record[12] = opt(part.ratio.map(|r| r.0));
-                record[13] = opt(part.ratio.map(|r| r.1));
-                writer.write_record(&record)?;
+                record[12] = Field::number(part.ratio.map(|r| r.0));
+                record[13] = Field::number(part.ratio.map(|r| r.1));
+                writer.row(record)?;
             }
         }
     }
-    writer.flush()?;
-    Ok(())
+    writer.finish()
 }
 
-/// A figure for machines: a plain number, a level's code, or the text.
-pub(super) fn figure(plan: &Plan, objective: &Objective, figure: Option<&Figure>) -> String {
+/// A figure for machines: a number, a level's code, or the text.
+pub(super) fn figure<'a>(
+    plan: &Plan,
+    objective: &Objective,
+    figure: Option<&'a Figure>,
+) -> Field<'a> {
     match figure {
-        None => String::new(),
-        Some(Figure::Number(n) | Figure::Percent(n)) => plain(*n),
-        Some(Figure::Level(rank)) => level_code(plan, objective, *rank),
-        Some(Figure::Text(t)) => t.clone(),
+        None => Field::Empty,
+        Some(Figure::Number(n) | Figure::Percent(n)) => Field::Number(*n),
+        Some(Figure::Level(rank)) => Field::text(level_code(plan, objective, *rank)),
+        Some(Figure::Text(t)) => Field::text(t.as_str()),
     }
 }
 
@@ -93,4 +224,57 @@ pub(super) fn level_code(plan: &Plan, objective: &Objective, rank: usize) -> Str
         Measure::Ratio { .. } => None,
     }
     .unwrap_or_else(|| rank.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dialect: Dialect, rows: Vec<Vec<Field>>) -> String {
+        let mut out = Vec::new();
+        let mut w = CsvWriter::new(&mut out, dialect).unwrap();
+        w.header(&["a", "b"]).unwrap();
+        for row in rows {
+            w.row(row).unwrap();
+        }
+        w.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralised_and_numbers_are_not() {
+        for bad in [
+            "=1+2",
+            "+84 90",
+            "-5 so với kế hoạch",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["Sở Tư pháp", "5-10", "> 60%", "", "'quoted"] {
+            assert_eq!(neutralise(fine), fine);
+        }
+        let csv = write(
+            Dialect::Standard,
+            vec![vec![
+                Field::text("=HYPERLINK(\"http://x\")"),
+                Field::Number("-1.5".parse().unwrap()),
+            ]],
+        );
+        assert_eq!(csv, "a,b\n\"'=HYPERLINK(\"\"http://x\"\")\",-1.5\n");
+    }
+
+    #[test]
+    fn excel_dialect_has_a_bom_semicolons_and_decimal_commas() {
+        let csv = write(
+            Dialect::ExcelVi,
+            vec![vec![
+                Field::text("Nhiệm vụ; cấp tỉnh"),
+                Field::Number("53.8462".parse().unwrap()),
+            ]],
+        );
+        assert_eq!(csv, "\u{feff}a;b\r\n\"Nhiệm vụ; cấp tỉnh\";53,8462\r\n");
+    }
 }

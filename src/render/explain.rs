@@ -7,9 +7,9 @@ use std::io::Write;
 use anyhow::Result;
 use serde_json::json;
 
-use super::csv::level_code;
+use super::csv::{CsvWriter, Field, level_code};
 use super::words::Words;
-use super::{Format, Style, json_number, plain, table::new_table};
+use super::{Format, Style, json_number, table::new_table};
 use crate::evaluate::{Evaluation, Outcome, Role, TraceEntry, Verdict};
 use crate::lang::Lang;
 use crate::model::{Measure, Objective, Plan, Rule, Value};
@@ -26,7 +26,7 @@ pub struct ExplainView<'a> {
 pub fn render(format: Format, view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
     match format {
         Format::Table | Format::Markdown => text(view, style, format == Format::Markdown, out),
-        Format::Csv => csv(view, out),
+        Format::Csv => csv(view, style, out),
         Format::Json => json(view, style, out),
     }
 }
@@ -101,12 +101,15 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
     let mut lines = vec![
         (pick("formula", "công thức"), formula(view, style.lang)),
         (
-            pick("window", "khoảng tính"),
+            pick("window", "thời gian tính"),
             format!(
                 "{} → {}; {} {}",
                 words.date(o.window.start),
                 words.date(o.window.end),
-                pick("values whose period ends by", "giá trị có kỳ kết thúc đến"),
+                pick(
+                    "values whose period ends by",
+                    "tính các giá trị có kỳ kết thúc đến hết"
+                ),
                 words.date(view.outcome.as_of.min(o.window.end))
             ),
         ),
@@ -125,23 +128,23 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
             let days = e.days.map_or(String::new(), |(elapsed, total)| {
                 format!(
                     " ({elapsed}/{total} {})",
-                    pick("days of the window", "ngày của khoảng tính")
+                    pick("days of the window", "ngày của thời gian tính")
                 )
             });
             Some(format!(
                 "{} {}{days}; {} {}; {}",
-                pick("expected by now", "dự kiến đến nay"),
+                pick("expected by now", "cần đạt đến nay"),
                 words.figure(o, expected),
-                pick("at risk from", "có nguy cơ từ"),
+                pick("at risk from", "nguy cơ chậm từ"),
                 words.number(at_risk),
                 pick("below that off track", "thấp hơn là chậm tiến độ")
             ))
         }
         (Rule::Ratio(_), Some(expected), Some(at_risk)) => Some(format!(
             "{} {}; {} {}; {}",
-            pick("expected", "dự kiến"),
+            pick("expected", "cần đạt"),
             words.figure(o, expected),
-            pick("at risk from", "có nguy cơ từ"),
+            pick("at risk from", "nguy cơ chậm từ"),
             words.percent(at_risk),
             pick("below that off track", "thấp hơn là chậm tiến độ")
         )),
@@ -149,7 +152,7 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
             "{} {}; {} {}; {}",
             pick("met from", "đạt từ"),
             words.level(o, rank),
-            pick("at risk at", "có nguy cơ ở"),
+            pick("at risk at", "nguy cơ chậm ở mức"),
             words.level(o, rank - 1),
             pick("lower is off track", "thấp hơn là chậm tiến độ")
         )),
@@ -172,7 +175,7 @@ fn facts(view: &ExplainView, style: Style) -> Vec<(String, String)> {
     if let Some(needed) = e.needed_per_half_year.filter(|n| !n.is_zero()) {
         result += &format!(
             "; {} {}",
-            pick("needed per half year", "cần mỗi nửa năm"),
+            pick("needed per half year", "cần thêm mỗi 6 tháng"),
             words.number(needed)
         );
     }
@@ -212,7 +215,7 @@ fn reason(verdict: Verdict, lang: Lang) -> &'static str {
     match verdict {
         Verdict::Counted => lang.pick("counted", "được tính"),
         Verdict::Superseded => lang.pick("replaced by a later value", "đã có giá trị mới hơn"),
-        Verdict::BeforeWindow => lang.pick("before the window", "trước khoảng tính"),
+        Verdict::BeforeWindow => lang.pick("before the window", "trước thời gian tính"),
         Verdict::AfterDeadline => lang.pick("after the deadline", "sau thời hạn"),
         Verdict::AfterAsOf => lang.pick("after the as-of date", "sau ngày tính"),
     }
@@ -330,9 +333,9 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
     Ok(())
 }
 
-fn csv(view: &ExplainView, out: &mut dyn Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
+fn csv(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
+    let mut writer = CsvWriter::new(out, style.csv)?;
+    writer.header(&[
         "objective",
         "part",
         "unit",
@@ -350,23 +353,22 @@ fn csv(view: &ExplainView, out: &mut dyn Write) -> Result<()> {
             Role::Denominator => "denominator",
         };
         let value = match &t.value {
-            Value::Number(n) => plain(*n),
-            Value::Level(rank) => level_code(view.plan, o, *rank),
-            Value::Text(text) => text.to_string(),
+            Value::Number(n) => Field::Number(*n),
+            Value::Level(rank) => Field::text(level_code(view.plan, o, *rank)),
+            Value::Text(text) => Field::text(text.as_ref()),
         };
-        writer.write_record([
-            o.code.as_str(),
-            part,
-            &view.plan.unit(t.unit).code,
-            &t.period.to_string(),
-            &value,
-            &view.files[t.source.file as usize],
-            &t.source.line.to_string(),
-            verdict_code(t.verdict),
+        writer.row([
+            Field::text(&o.code),
+            Field::text(part),
+            Field::text(&view.plan.unit(t.unit).code),
+            Field::text(t.period.to_string()),
+            value,
+            Field::text(&view.files[t.source.file as usize]),
+            Field::Number(t.source.line.into()),
+            Field::text(verdict_code(t.verdict)),
         ])?;
     }
-    writer.flush()?;
-    Ok(())
+    writer.finish()
 }
 
 fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {

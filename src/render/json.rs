@@ -7,7 +7,7 @@ use anyhow::Result;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::csv::{figure, level_code};
+use super::csv::level_code;
 use super::words::Words;
 use super::{ReportView, Style, json_number};
 use crate::evaluate::Figure;
@@ -107,11 +107,25 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
             })
         })
         .collect();
+    let missing: Vec<Value> = view
+        .missing
+        .iter()
+        .map(|o| {
+            json!({
+                "unit": view.plan.unit(o.unit).code,
+                "period": o.period.to_string(),
+                "due": o.due.to_string(),
+                "indicators": o.indicators.iter().map(|&i| view.plan.indicator(i).code.as_str()).collect::<Vec<_>>(),
+                "message": words.overdue(o),
+            })
+        })
+        .collect();
     let document = json!({
         "plan": view.plan.code,
         "as_of": view.outcome.as_of.to_string(),
         "objectives": objectives,
         "warnings": warnings,
+        "missing_reports": missing,
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
@@ -124,7 +138,7 @@ fn machine(plan: &Plan, objective: &Objective, f: Option<&Figure>) -> Value {
         None => Value::Null,
         Some(Figure::Number(n) | Figure::Percent(n)) => json_number(*n),
         Some(Figure::Level(rank)) => Value::String(level_code(plan, objective, *rank)),
-        Some(Figure::Text(_)) => Value::String(figure(plan, objective, f)),
+        Some(Figure::Text(t)) => Value::String(t.clone()),
     }
 }
 

@@ -23,8 +23,8 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
         pick("Title", "Nội dung"),
         pick("Target", "Chỉ tiêu"),
         pick("Actual", "Thực hiện"),
-        pick("Reached", "Đạt được"),
-        pick("Expected", "Dự kiến"),
+        pick("Reached", "Tỷ lệ đạt"),
+        pick("Expected", "Cần đạt"),
         pick("Gap", "Còn thiếu"),
         pick("Status", "Trạng thái"),
         pick("By", "Hạn"),
@@ -62,7 +62,7 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
                 }
                 let cells = [
                     format!("↳ `{}`", unit.code),
-                    unit.name.clone(),
+                    words.unit_name(part.unit).to_string(),
                     String::new(),
                     actual,
                 ];
@@ -75,10 +75,13 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
             }
         }
     }
-    if !view.warnings.is_empty() {
+    if !view.warnings.is_empty() || !view.missing.is_empty() {
         writeln!(out, "\n### {}\n", pick("Warnings", "Cảnh báo"))?;
         for warning in &view.warnings {
             writeln!(out, "- {}", escape(&words.warning(view.outcome, warning)))?;
+        }
+        for missing in &view.missing {
+            writeln!(out, "- {}", escape(&words.overdue(missing)))?;
         }
     }
     Ok(())

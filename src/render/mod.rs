@@ -2,11 +2,13 @@
 //! the `Format` enum. They format what evaluation computed and never
 //! compute it again.
 
+pub mod completeness;
 pub mod csv;
 pub mod explain;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod template;
 pub mod words;
 
 use std::io::Write;
@@ -15,6 +17,7 @@ use std::path::Path;
 use anyhow::Result;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::completeness::Overdue;
 use crate::evaluate::{Evaluation, Outcome, Warning};
 use crate::lang::Lang;
 use crate::model::Plan;
@@ -29,6 +32,15 @@ pub enum Format {
 }
 
 impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "CSV",
+            Format::Json => "JSON",
+            Format::Markdown => "Markdown",
+        }
+    }
+
     /// The format an output file's extension asks for.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -50,6 +62,11 @@ pub struct Style {
     pub color: bool,
     /// Terminal width to fit tables into, when known.
     pub width: Option<u16>,
+    /// Draw with ASCII only (borders, gauge, marks): `--ascii`, or a
+    /// locale that is not UTF-8.
+    pub ascii: bool,
+    /// How CSV output is written (`--excel`).
+    pub csv: csv::Dialect,
 }
 
 /// What `track report` shows: the evaluated objectives left after the
@@ -59,6 +76,8 @@ pub struct ReportView<'a> {
     pub outcome: &'a Outcome,
     pub shown: Vec<&'a Evaluation>,
     pub warnings: Vec<&'a Warning>,
+    /// Reports due by the as-of date and not sent, by unit and period.
+    pub missing: Vec<Overdue>,
     pub by_unit: bool,
 }
 
@@ -66,7 +85,7 @@ pub fn report(format: Format, view: &ReportView, style: Style, out: &mut dyn Wri
     match format {
         Format::Table => table::report(view, style, out),
         Format::Markdown => markdown::report(view, style, out),
-        Format::Csv => csv::report(view, out),
+        Format::Csv => csv::report(view, style, out),
         Format::Json => json::report(view, style, out),
     }
 }

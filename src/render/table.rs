@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, presets,
+};
 use rust_decimal::Decimal;
 
 use super::words::Words;
@@ -23,17 +25,18 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
         pick("title", "nội dung"),
         pick("target", "chỉ tiêu"),
         pick("actual", "thực hiện"),
-        pick("reached", "đạt được"),
-        pick("expected", "dự kiến"),
+        pick("reached", "tỷ lệ đạt"),
+        pick("expected", "cần đạt"),
         pick("gap", "còn thiếu"),
         pick("status", "trạng thái"),
         pick("by", "hạn"),
     ]);
+    let none = if style.ascii { "-" } else { "—" };
     for e in &view.shown {
         let objective = view.plan.objective(e.objective);
         let figure = |f: &Option<crate::evaluate::Figure>| {
             f.as_ref().map_or_else(
-                || "—".to_string(),
+                || none.to_string(),
                 |f| clip(&words.figure(objective, f), 40),
             )
         };
@@ -44,30 +47,28 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
             Cell::new(figure(&e.actual)).set_alignment(CellAlignment::Right),
             Cell::new(
                 e.share
-                    .map_or_else(|| "—".to_string(), |s| gauge(&words, s)),
+                    .map_or_else(|| none.to_string(), |s| gauge(&words, s, style.ascii)),
             ),
             Cell::new(figure(&e.expected)).set_alignment(CellAlignment::Right),
             Cell::new(
                 e.gap
-                    .map_or_else(|| "—".to_string(), |g| words.gap(objective, g)),
+                    .map_or_else(|| none.to_string(), |g| words.gap(objective, g)),
             )
             .set_alignment(CellAlignment::Right),
             status_cell(&words, e, style.color),
             Cell::new(words.date(objective.window.end)),
         ]);
         if view.by_unit {
+            let branch = if style.ascii { "`-" } else { "└" };
             for part in &e.by_unit {
                 let unit = view.plan.unit(part.unit);
-                let name = match style.lang {
-                    crate::lang::Lang::Vi => unit.name.as_str(),
-                    crate::lang::Lang::En => unit.name_en.as_deref().unwrap_or(&unit.name),
-                };
+                let name = words.unit_name(part.unit);
                 let mut actual = words.figure(objective, &part.actual);
                 if let Some((num, den)) = part.ratio {
                     actual = format!("{actual} ({} / {})", words.number(num), words.number(den));
                 }
                 table.add_row(vec![
-                    Cell::new(format!("  └ {}", unit.code)),
+                    Cell::new(format!("  {branch} {}", unit.code)),
                     Cell::new(name),
                     Cell::new(""),
                     Cell::new(clip(&actual, 40)).set_alignment(CellAlignment::Right),
@@ -75,23 +76,38 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
             }
         }
     }
+    // When the table must fit a terminal, the title, figures and status
+    // wrap; an objective's code, the gauge and the deadline never do, so
+    // that they stay readable (the code is what `track explain` takes).
+    for index in [0, 4, 8] {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     writeln!(out, "{table}")?;
     write_summary(view, style, out)?;
-    if !view.warnings.is_empty() {
+    if !view.warnings.is_empty() || !view.missing.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", pick("Warnings:", "Cảnh báo:"))?;
         for warning in &view.warnings {
             writeln!(out, "  - {}", words.warning(view.outcome, warning))?;
         }
+        for missing in &view.missing {
+            writeln!(out, "  - {}", words.overdue(missing))?;
+        }
     }
     Ok(())
 }
 
-/// A table that fits the terminal when there is one, and never colours
-/// what is not asked to be coloured.
+/// A table that fits the terminal when there is one, never colours what
+/// is not asked to be coloured, and draws with ASCII when asked to.
 pub(super) fn new_table(style: Style) -> Table {
     let mut table = Table::new();
-    table.load_style(presets::UTF8_FULL_CONDENSED);
+    table.load_style(if style.ascii {
+        presets::ASCII_FULL_CONDENSED
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    });
     table.force_no_tty();
     if style.color {
         table.enforce_styling();
@@ -147,14 +163,16 @@ fn status_cell(words: &Words, e: &Evaluation, color: bool) -> Cell {
     }
 }
 
-/// `███████░░░ 70%`: the share reached, full at 100% and beyond.
-fn gauge(words: &Words, share: Decimal) -> String {
+/// `███████░░░ 70%` (ASCII: `#######... 70%`): the share reached, full at
+/// 100% and beyond.
+fn gauge(words: &Words, share: Decimal, ascii: bool) -> String {
     let filled = (share.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED) * Decimal::from(GAUGE_WIDTH)
         / Decimal::ONE_HUNDRED)
         .round()
         .try_into()
         .unwrap_or(0usize);
-    let bar: String = "█".repeat(filled) + &"░".repeat(GAUGE_WIDTH - filled);
+    let (full, empty) = if ascii { ("#", ".") } else { ("█", "░") };
+    let bar: String = full.repeat(filled) + &empty.repeat(GAUGE_WIDTH - filled);
     format!("{bar} {}", words.percent(share.round_dp(0)))
 }
 

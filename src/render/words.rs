@@ -5,9 +5,12 @@
 use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::completeness::{Mark, Overdue};
 use crate::evaluate::{Evaluation, Figure, Outcome, Status, Warning, YearResult};
+use crate::input::plan_file::Cadence;
 use crate::lang::Lang;
-use crate::model::{IndicatorKind, Measure, Objective, Plan, Rule};
+use crate::model::{IndicatorKind, Measure, Objective, Plan, Rule, UnitId};
+use crate::period::Period;
 use crate::target::Bound;
 
 /// Words for one plan in one language.
@@ -70,7 +73,7 @@ impl<'a> Words<'a> {
         match status {
             Status::Met => self.pick("met", "đạt"),
             Status::OnTrack => self.pick("on track", "đúng tiến độ"),
-            Status::AtRisk => self.pick("at risk", "có nguy cơ"),
+            Status::AtRisk => self.pick("at risk", "nguy cơ chậm"),
             Status::OffTrack => self.pick("off track", "chậm tiến độ"),
             Status::Missed => self.pick("missed", "không đạt"),
             Status::NoData => self.pick("no data", "chưa có số liệu"),
@@ -85,6 +88,76 @@ impl<'a> Words<'a> {
             format!("{status} ({})", self.pick("above range", "vượt khung"))
         } else {
             status.to_string()
+        }
+    }
+
+    /// Where an owed report stands, as a word.
+    pub fn mark(&self, mark: Mark) -> &'a str {
+        match mark {
+            Mark::Reported => self.pick("reported", "đã nộp"),
+            Mark::Late => self.pick("late", "nộp trễ"),
+            Mark::Missing => self.pick("missing", "chưa nộp"),
+        }
+    }
+
+    pub fn cadence(&self, cadence: Cadence) -> &'a str {
+        match cadence {
+            Cadence::Year => self.pick("yearly", "hằng năm"),
+            Cadence::HalfYear => self.pick("half-yearly", "6 tháng/lần"),
+            Cadence::Quarter => self.pick("quarterly", "hằng quý"),
+            Cadence::Month => self.pick("monthly", "hằng tháng"),
+        }
+    }
+
+    /// A period in a sentence: `2025-H1`, or in Vietnamese as offices say
+    /// it, "6 tháng đầu năm 2025", "quý III/2025", "tháng 7/2025".
+    pub fn period(&self, period: Period) -> String {
+        match (self.lang, period) {
+            (Lang::En, p) => p.to_string(),
+            (Lang::Vi, Period::Year(y)) => format!("năm {y}"),
+            (Lang::Vi, Period::Half(y, 1)) => format!("6 tháng đầu năm {y}"),
+            (Lang::Vi, Period::Half(y, _)) => format!("6 tháng cuối năm {y}"),
+            (Lang::Vi, Period::Quarter(y, q)) => {
+                let roman = ["I", "II", "III", "IV"][usize::from(q.clamp(1, 4)) - 1];
+                format!("quý {roman}/{y}")
+            }
+            (Lang::Vi, Period::Month(y, m)) => format!("tháng {m}/{y}"),
+        }
+    }
+
+    /// A unit's name in the language, falling back to the Vietnamese one.
+    pub fn unit_name(&self, unit: UnitId) -> &'a str {
+        let unit = self.plan.unit(unit);
+        match self.lang {
+            Lang::Vi => &unit.name,
+            Lang::En => unit.name_en.as_deref().unwrap_or(&unit.name),
+        }
+    }
+
+    /// A missing-report warning: "SKHCN (Department of Science and
+    /// Technology) has not sent its 2025-H1 report on a, b (due
+    /// 2025-07-15)".
+    pub fn overdue(&self, o: &Overdue) -> String {
+        let code = &self.plan.unit(o.unit).code;
+        let indicators: Vec<&str> = o
+            .indicators
+            .iter()
+            .map(|&i| self.plan.indicator(i).code.as_str())
+            .collect();
+        let indicators = indicators.join(", ");
+        match self.lang {
+            Lang::En => format!(
+                "{code} ({}) has not sent its {} report on {indicators} (due {})",
+                self.unit_name(o.unit),
+                o.period,
+                self.date(o.due)
+            ),
+            Lang::Vi => format!(
+                "{} ({code}) chưa gửi báo cáo {} về {indicators} (hạn {})",
+                self.unit_name(o.unit),
+                self.period(o.period),
+                self.date(o.due)
+            ),
         }
     }
 
@@ -253,7 +326,7 @@ impl<'a> Words<'a> {
         {
             text += &format!(
                 "; {} {}",
-                self.pick("expected by now", "dự kiến đến nay"),
+                self.pick("expected by now", "cần đạt đến nay"),
                 self.number(expected)
             );
         }
@@ -265,7 +338,7 @@ impl<'a> Words<'a> {
                     e.halves_left
                 ),
                 Lang::Vi => format!(
-                    "; cần thêm {} mỗi nửa năm (còn {} nửa năm)",
+                    "; cần thêm {} mỗi 6 tháng (còn {} kỳ 6 tháng)",
                     self.number(needed),
                     e.halves_left
                 ),

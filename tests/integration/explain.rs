@@ -58,3 +58,14 @@ fn an_unknown_objective_suggests_the_nearest() {
             "unknown objective `startup-ideas-2026`; did you mean `startup-ideas-2025`?",
         ));
 }
+
+#[test]
+fn in_vietnamese_with_the_years_of_a_per_year_target() {
+    insta::assert_snapshot!(explain(&[
+        "startup-projects-2030",
+        "--as-of",
+        "2026-06-30",
+        "--lang",
+        "vi"
+    ]));
+}

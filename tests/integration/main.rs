@@ -2,9 +2,14 @@
 //! subcommand. `Track` is the fluent builder they share.
 
 mod check;
+mod completeness;
 mod explain;
 mod handworked;
+mod manual;
 mod report;
+mod spreadsheet;
+mod template;
+mod terminal;
 mod usage;
 mod validate;
 
@@ -22,7 +27,8 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
-/// `track` with a clean environment: English, no colour, no TRACK_DATA,
+/// `track` with a clean environment: English, UTF-8, no colour, no
+/// TRACK_DATA, no width from `COLUMNS`,
 /// run from the repository root so that file names in output are stable.
 pub fn track() -> Command {
     let mut cmd = Command::cargo_bin("track").expect("the track binary is built");
@@ -32,6 +38,9 @@ pub fn track() -> Command {
         .env("LANG", "en_US.UTF-8")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
+        .env_remove("LC_CTYPE")
+        .env_remove("COLUMNS")
+        .env_remove("CLICOLOR")
         .env("NO_COLOR", "1");
     cmd
 }

@@ -259,3 +259,15 @@ fn a_plan_without_reports_is_all_no_data() {
         "{csv}"
     );
 }
+
+#[test]
+fn markdown_in_vietnamese_with_missing_reports() {
+    insta::assert_snapshot!(report(&[
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "markdown",
+        "--lang",
+        "vi"
+    ]));
+}

@@ -1,0 +1,40 @@
+//! `track completeness`: which units have and have not reported which
+//! indicators, per period, with reporting rates; `completeness.rs` decides,
+//! `render::completeness` shows.
+
+use anyhow::Result;
+
+use super::{indicator_id, print_data_warnings, unit_id};
+use crate::cli::CompletenessArgs;
+use crate::completeness::Tracker;
+use crate::render::completeness::{CompletenessView, render};
+use crate::settings::Settings;
+use crate::store;
+
+pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
+    let plan = settings.store.load_plan()?;
+    let units = args
+        .unit
+        .iter()
+        .map(|c| unit_id(&plan, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let indicators = args
+        .indicator
+        .iter()
+        .map(|c| indicator_id(&plan, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let files = settings.store.report_files()?;
+    let received = settings.store.received_on(&files);
+    let mut tracker = Tracker::new(&plan, settings.as_of).only(&units, &indicators);
+    let scan = store::scan(&plan, &files, settings.read, |obs| {
+        tracker.add(obs, received[obs.source.file as usize]);
+    })?;
+    print_data_warnings(&scan.warnings);
+    let completeness = tracker.finish();
+    let view = CompletenessView {
+        plan: &plan,
+        completeness: &completeness,
+    };
+    settings.write(|out| render(settings.format, &view, settings.style, out))?;
+    Ok(0)
+}

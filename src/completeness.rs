@@ -1,0 +1,615 @@
+//! Reporting duty, pure: which reports each unit owes for each indicator
+//! (one per period of the indicator's cadence, due the plan's `due_days`
+//! after the period ends), and which of those came in, came late or are
+//! missing at the as-of date. Observations stream in from `store::scan` as
+//! they do for evaluation; memory holds four 12-bit masks per unit,
+//! indicator and year, never the rows.
+//!
+//! The rules, as the README documents them:
+//!
+//! - owed: every period of the cadence that ends on or after the plan's
+//!   start and on or before its last deadline, and whose due date (period
+//!   end + `due_days`) is on or before the as-of date;
+//! - reported: the unit's values for that indicator cover every month of
+//!   the period: a value for the period itself, for a longer period holding
+//!   it (the year covers its halves), or shorter ones that together fill it
+//!   (both quarters of a half year, or its six months). A stock, level or
+//!   assessment is a figure at a date, so a value dated at the period's end
+//!   (`2025-Q2` or `2025-06` for `2025-H1`) also reports it;
+//! - late: reported, but only with values received after the due date;
+//!   a value whose received date is unknown is never called late.
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::input::plan_file::Cadence;
+use crate::model::{IndicatorId, Observation, Plan, UnitId};
+use crate::period::Period;
+
+/// Where one owed report stands. Machine output uses `code()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mark {
+    Reported,
+    Late,
+    Missing,
+}
+
+impl Mark {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mark::Reported => "reported",
+            Mark::Late => "late",
+            Mark::Missing => "missing",
+        }
+    }
+}
+
+/// How a cadence is written in the plan file and in machine output.
+pub fn cadence_code(cadence: Cadence) -> &'static str {
+    match cadence {
+        Cadence::Year => "year",
+        Cadence::HalfYear => "half-year",
+        Cadence::Quarter => "quarter",
+        Cadence::Month => "month",
+    }
+}
+
+/// The periods of a cadence in one year, in order.
+pub fn periods_of(cadence: Cadence, year: i16) -> Vec<Period> {
+    match cadence {
+        Cadence::Year => vec![Period::Year(year)],
+        Cadence::HalfYear => (1..=2).map(|h| Period::Half(year, h)).collect(),
+        Cadence::Quarter => (1..=4).map(|q| Period::Quarter(year, q)).collect(),
+        Cadence::Month => (1..=12).map(|m| Period::Month(year, m)).collect(),
+    }
+}
+
+/// Whether `period` is one of the periods of `cadence`.
+pub fn fits(cadence: Cadence, period: Period) -> bool {
+    matches!(
+        (cadence, period),
+        (Cadence::Year, Period::Year(_))
+            | (Cadence::HalfYear, Period::Half(..))
+            | (Cadence::Quarter, Period::Quarter(..))
+            | (Cadence::Month, Period::Month(..))
+    )
+}
+
+/// The indicators `unit` reports for `period`: those it is expected to
+/// report whose cadence has such periods, in plan order. What its blank
+/// template lists.
+pub fn owed_in(plan: &Plan, unit: UnitId, period: Period) -> Vec<IndicatorId> {
+    plan.indicators
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.reporters.contains(&unit) && fits(i.cadence, period))
+        .map(|(n, _)| IndicatorId(n as u32))
+        .collect()
+}
+
+/// The day a report for `period` is due.
+pub fn due_date(plan: &Plan, period: Period) -> Date {
+    let end = period.end();
+    end.checked_add(i64::from(plan.due_days).days())
+        .unwrap_or(end)
+}
+
+/// Counts of owed reports and the reporting rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Reports owed by the as-of date.
+    pub expected: u32,
+    /// Reports in, late ones included.
+    pub reported: u32,
+    /// Of those, received after their due date.
+    pub late: u32,
+    pub missing: u32,
+    /// `reported` over `expected`, in percent; `None` when nothing is owed.
+    pub rate: Option<Decimal>,
+}
+
+impl Tally {
+    fn count(&mut self, mark: Mark) {
+        self.expected += 1;
+        match mark {
+            Mark::Reported => self.reported += 1,
+            Mark::Late => {
+                self.reported += 1;
+                self.late += 1;
+            }
+            Mark::Missing => self.missing += 1,
+        }
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.expected += other.expected;
+        self.reported += other.reported;
+        self.late += other.late;
+        self.missing += other.missing;
+    }
+
+    fn with_rate(mut self) -> Tally {
+        self.rate = (self.expected > 0).then(|| {
+            (Decimal::from(self.reported) * Decimal::ONE_HUNDRED / Decimal::from(self.expected))
+                .round_dp(2)
+        });
+        self
+    }
+}
+
+/// One unit's duty to report one indicator, and how it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duty {
+    pub unit: UnitId,
+    pub indicator: IndicatorId,
+    pub cadence: Cadence,
+    /// Every owed period, in time order, with its due date and mark.
+    pub reports: Vec<Owed>,
+    pub tally: Tally,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owed {
+    pub period: Period,
+    pub due: Date,
+    pub mark: Mark,
+}
+
+/// Reports one unit has not sent for one period, grouped for a warning:
+/// "SKHCN has not sent 2025-H1 for a, b (due 2025-07-15)".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overdue {
+    pub unit: UnitId,
+    pub period: Period,
+    pub due: Date,
+    pub indicators: Vec<IndicatorId>,
+}
+
+/// The reporting duty of a plan at one date: what the matrix, the rates
+/// and the missing-report warnings show. Renderers only format this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completeness {
+    pub as_of: Date,
+    pub due_days: u16,
+    /// Every period owed by some duty, ordered by end date, shorter first:
+    /// the matrix's columns.
+    pub periods: Vec<Period>,
+    /// One per unit and indicator it must report, by unit then indicator
+    /// in plan order.
+    pub duties: Vec<Duty>,
+    /// Per unit with a duty, in plan order.
+    pub by_unit: Vec<(UnitId, Tally)>,
+    /// Per indicator with a duty, in plan order.
+    pub by_indicator: Vec<(IndicatorId, Tally)>,
+    pub total: Tally,
+    /// Missing reports, by unit and then period.
+    pub overdue: Vec<Overdue>,
+}
+
+impl Completeness {
+    /// Only the missing reports of these units and indicators (all when a
+    /// list is empty): what `track report` warns about under its filters.
+    pub fn overdue_for<'a>(
+        &'a self,
+        units: &'a [UnitId],
+        indicators: Option<&'a [IndicatorId]>,
+    ) -> impl Iterator<Item = Overdue> + 'a {
+        self.overdue.iter().filter_map(move |o| {
+            if !units.is_empty() && !units.contains(&o.unit) {
+                return None;
+            }
+            let kept: Vec<IndicatorId> = o
+                .indicators
+                .iter()
+                .copied()
+                .filter(|i| indicators.is_none_or(|list| list.contains(i)))
+                .collect();
+            (!kept.is_empty()).then(|| Overdue {
+                indicators: kept,
+                ..o.clone()
+            })
+        })
+    }
+}
+
+/// Months of one year a unit's values cover (bit 0 = January).
+#[derive(Clone, Copy, Debug, Default)]
+struct Cover {
+    /// Every month inside a reported period.
+    months: u16,
+    /// The month each reported period ends in.
+    ends: u16,
+    /// The same, counting only values received by the due date of the
+    /// owed period the month belongs to.
+    timely_months: u16,
+    timely_ends: u16,
+}
+
+/// Accumulates observations into who reported what, for one plan at one date.
+pub struct Tracker<'p> {
+    plan: &'p Plan,
+    as_of: Date,
+    units: Vec<UnitId>,
+    indicators: Vec<IndicatorId>,
+    cover: HashMap<(UnitId, IndicatorId, i16), Cover>,
+}
+
+impl<'p> Tracker<'p> {
+    pub fn new(plan: &'p Plan, as_of: Date) -> Tracker<'p> {
+        Tracker {
+            plan,
+            as_of,
+            units: Vec::new(),
+            indicators: Vec::new(),
+            cover: HashMap::new(),
+        }
+    }
+
+    /// Only these units' and indicators' duties (all when a list is empty).
+    pub fn only(mut self, units: &[UnitId], indicators: &[IndicatorId]) -> Self {
+        self.units = units.to_vec();
+        self.indicators = indicators.to_vec();
+        self
+    }
+
+    fn wanted(&self, unit: UnitId, indicator: IndicatorId) -> bool {
+        (self.units.is_empty() || self.units.contains(&unit))
+            && (self.indicators.is_empty() || self.indicators.contains(&indicator))
+    }
+
+    /// Records a value and the day its file was received, if known. Values
+    /// from units not expected to report the indicator owe nothing and are
+    /// left out (validation already warned about them).
+    pub fn add(&mut self, obs: &Observation, received: Option<Date>) {
+        let indicator = self.plan.indicator(obs.indicator);
+        if !indicator.reporters.contains(&obs.unit) || !self.wanted(obs.unit, obs.indicator) {
+            return;
+        }
+        let period = obs.period;
+        let months = period.month_mask();
+        let end = end_bit(period);
+        let mut timely = (0u16, 0u16);
+        for owed in periods_of(indicator.cadence, period.year()) {
+            let overlap = months & owed.month_mask();
+            if overlap == 0 {
+                continue;
+            }
+            if received.is_none_or(|r| r <= due_date(self.plan, owed)) {
+                timely.0 |= overlap;
+                timely.1 |= end & owed.month_mask();
+            }
+        }
+        let cover = self
+            .cover
+            .entry((obs.unit, obs.indicator, period.year()))
+            .or_default();
+        cover.months |= months;
+        cover.ends |= end;
+        cover.timely_months |= timely.0;
+        cover.timely_ends |= timely.1;
+    }
+
+    /// Marks every owed report and counts them.
+    pub fn finish(self) -> Completeness {
+        let plan = self.plan;
+        let last = plan.last_deadline();
+        let mut duties = Vec::new();
+        let mut periods = Vec::new();
+        for (u, _) in plan.units.iter().enumerate() {
+            let unit = UnitId(u as u32);
+            for (i, indicator) in plan.indicators.iter().enumerate() {
+                let id = IndicatorId(i as u32);
+                if !indicator.reporters.contains(&unit) || !self.wanted(unit, id) {
+                    continue;
+                }
+                let levels = !indicator.kind.adds_up();
+                let mut duty = Duty {
+                    unit,
+                    indicator: id,
+                    cadence: indicator.cadence,
+                    reports: Vec::new(),
+                    tally: Tally::default(),
+                };
+                for year in plan.start.year()..=last.year() {
+                    let cover = self
+                        .cover
+                        .get(&(unit, id, year))
+                        .copied()
+                        .unwrap_or_default();
+                    for period in periods_of(indicator.cadence, year) {
+                        let due = due_date(plan, period);
+                        if period.end() < plan.start || period.end() > last || due > self.as_of {
+                            continue;
+                        }
+                        let covered = |months: u16, ends: u16| {
+                            let mask = period.month_mask();
+                            months & mask == mask || (levels && ends & end_bit(period) != 0)
+                        };
+                        let mark = if covered(cover.timely_months, cover.timely_ends) {
+                            Mark::Reported
+                        } else if covered(cover.months, cover.ends) {
+                            Mark::Late
+                        } else {
+                            Mark::Missing
+                        };
+                        duty.tally.count(mark);
+                        duty.reports.push(Owed { period, due, mark });
+                        if !periods.contains(&period) {
+                            periods.push(period);
+                        }
+                    }
+                }
+                duty.tally = duty.tally.with_rate();
+                duties.push(duty);
+            }
+        }
+        periods.sort_by_key(|p| (p.end(), Reverse(p.start())));
+
+        let mut by_unit: Vec<(UnitId, Tally)> = Vec::new();
+        let mut by_indicator: Vec<(IndicatorId, Tally)> = Vec::new();
+        let mut total = Tally::default();
+        for duty in &duties {
+            match by_unit.last_mut() {
+                Some((u, t)) if *u == duty.unit => t.add(&duty.tally),
+                _ => by_unit.push((duty.unit, duty.tally)),
+            }
+            match by_indicator.iter_mut().find(|(i, _)| *i == duty.indicator) {
+                Some((_, t)) => t.add(&duty.tally),
+                None => by_indicator.push((duty.indicator, duty.tally)),
+            }
+            total.add(&duty.tally);
+        }
+        by_indicator.sort_by_key(|(i, _)| *i);
+        let tallies = by_unit.iter_mut().map(|(_, t)| t);
+        for t in tallies.chain(by_indicator.iter_mut().map(|(_, t)| t)) {
+            *t = t.with_rate();
+        }
+
+        let mut overdue: Vec<Overdue> = Vec::new();
+        for duty in &duties {
+            for owed in duty.reports.iter().filter(|o| o.mark == Mark::Missing) {
+                match overdue
+                    .iter_mut()
+                    .find(|o| o.unit == duty.unit && o.period == owed.period)
+                {
+                    Some(o) => o.indicators.push(duty.indicator),
+                    None => overdue.push(Overdue {
+                        unit: duty.unit,
+                        period: owed.period,
+                        due: owed.due,
+                        indicators: vec![duty.indicator],
+                    }),
+                }
+            }
+        }
+        overdue.sort_by_key(|o| (o.unit, o.period.end(), Reverse(o.period.start())));
+
+        Completeness {
+            as_of: self.as_of,
+            due_days: plan.due_days,
+            periods,
+            duties,
+            by_unit,
+            by_indicator,
+            total: total.with_rate(),
+            overdue,
+        }
+    }
+}
+
+/// The month a period ends in, as a mask bit.
+fn end_bit(period: Period) -> u16 {
+    1 << (period.months().1 - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::model::tests::{PLAN, plan_from};
+    use crate::model::{Source, Value};
+
+    /// The test plan with a quarterly `done` and a due time of 10 days.
+    fn plan() -> Plan {
+        let text = PLAN
+            .replace(
+                "start = 2024-01-01",
+                "start = 2024-01-01\ndue_days = 10\ncadence = \"half-year\"",
+            )
+            .replace(
+                "title_en = \"Things done\"",
+                "title_en = \"Things done\"\ncadence = \"quarter\"",
+            );
+        plan_from(&text).unwrap()
+    }
+
+    /// Feeds `(unit, indicator, period, received)` and judges at `as_of`.
+    fn run(plan: &Plan, as_of: &str, rows: &[(&str, &str, &str, Option<&str>)]) -> Completeness {
+        let mut tracker = Tracker::new(plan, as_of.parse().unwrap());
+        for (line, (unit, indicator, period, received)) in rows.iter().enumerate() {
+            let obs = Observation {
+                unit: plan.unit_id(unit).unwrap(),
+                indicator: plan.indicator_id(indicator).unwrap(),
+                period: period.parse().unwrap(),
+                value: Value::Number(Decimal::ONE),
+                note: Cow::Borrowed(""),
+                source: Source {
+                    file: 0,
+                    line: line as u32 + 2,
+                },
+            };
+            tracker.add(&obs, received.map(|r| r.parse().unwrap()));
+        }
+        tracker.finish()
+    }
+
+    fn marks(plan: &Plan, c: &Completeness, unit: &str, indicator: &str) -> Vec<(String, Mark)> {
+        let (u, i) = (
+            plan.unit_id(unit).unwrap(),
+            plan.indicator_id(indicator).unwrap(),
+        );
+        c.duties
+            .iter()
+            .find(|d| d.unit == u && d.indicator == i)
+            .unwrap()
+            .reports
+            .iter()
+            .map(|o| (o.period.to_string(), o.mark))
+            .collect()
+    }
+
+    #[test]
+    fn owes_the_periods_of_the_cadence_due_by_the_as_of_date() {
+        let plan = plan();
+        // 2024-Q3 is due 2024-10-10: owed on that day, not the day before.
+        let c = run(&plan, "2024-10-10", &[]);
+        let done: Vec<String> = marks(&plan, &c, "A", "done")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(done, ["2024-Q1", "2024-Q2", "2024-Q3"]);
+        let total: Vec<String> = marks(&plan, &c, "B", "total")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(total, ["2024-H1"]);
+        let c = run(&plan, "2024-10-09", &[]);
+        assert_eq!(marks(&plan, &c, "A", "done").len(), 2);
+        // Nothing is owed after the plan's last deadline (2030).
+        let c = run(&plan, "2040-01-01", &[]);
+        assert_eq!(marks(&plan, &c, "A", "grade").len(), 2 * 7);
+        assert_eq!(
+            c.periods.first().map(|p| p.to_string()),
+            Some("2024-Q1".into())
+        );
+    }
+
+    #[test]
+    fn a_period_is_reported_by_itself_a_longer_period_or_shorter_ones_filling_it() {
+        let plan = plan();
+        let rows = [
+            ("A", "total", "2024", None),    // the year covers both halves
+            ("B", "total", "2024-Q1", None), // Q1 alone does not give H1's level
+            ("B", "total", "2024-Q4", None), // but Q4 gives H2's (a level at its end)
+            ("A", "done", "2024-H1", None),  // a flow's H1 covers Q1 and Q2
+            ("A", "done", "2024-07", None),  // July alone is not Q3
+            ("A", "done", "2024-08", None),
+            ("A", "done", "2024-09", None), // now it is
+            ("B", "done", "2024-12", None), // Q4 of a flow needs all three months
+        ];
+        let c = run(&plan, "2025-06-30", &rows);
+        use Mark::*;
+        let m = |unit, indicator| {
+            marks(&plan, &c, unit, indicator)
+                .into_iter()
+                .filter(|(p, _)| p.starts_with("2024"))
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(m("A", "total"), [Reported, Reported]);
+        assert_eq!(m("B", "total"), [Missing, Reported]);
+        assert_eq!(m("A", "done"), [Reported, Reported, Reported, Missing]);
+        assert_eq!(m("B", "done"), [Missing, Missing, Missing, Missing]);
+    }
+
+    #[test]
+    fn late_is_received_after_the_due_date_and_unknown_is_never_late() {
+        let plan = plan();
+        // 2024-H1 is due 2024-07-10, 2024-H2 2025-01-10.
+        let rows = [
+            ("A", "total", "2024-H1", Some("2024-07-10")),
+            ("A", "total", "2024-H2", Some("2025-01-11")),
+            ("B", "total", "2024-H1", None),
+            // A year value sent in January covers H2 on time, H1 late.
+            ("A", "grade", "2024", Some("2025-01-05")),
+        ];
+        let c = run(&plan, "2025-06-30", &rows);
+        use Mark::*;
+        let only_2024 = |v: Vec<(String, Mark)>| {
+            v.into_iter()
+                .filter(|(p, _)| p.starts_with("2024"))
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(only_2024(marks(&plan, &c, "A", "total")), [Reported, Late]);
+        assert_eq!(
+            only_2024(marks(&plan, &c, "B", "total")),
+            [Reported, Missing]
+        );
+        assert_eq!(only_2024(marks(&plan, &c, "A", "grade")), [Late, Reported]);
+        // Late when an on-time quarter is completed by a late one.
+        let c = run(
+            &plan,
+            "2024-12-31",
+            &[
+                ("A", "done", "2024-07", Some("2024-08-01")),
+                ("A", "done", "2024-08", Some("2024-09-01")),
+                ("A", "done", "2024-09", Some("2024-10-11")),
+            ],
+        );
+        assert_eq!(marks(&plan, &c, "A", "done")[2], ("2024-Q3".into(), Late));
+    }
+
+    #[test]
+    fn rates_are_reports_in_over_reports_owed() {
+        let plan = plan();
+        let rows = [
+            ("A", "total", "2024-H1", Some("2024-08-01")), // late, still in
+            ("A", "grade", "2024", None),
+            ("A", "remark", "2024-H1", None),
+        ];
+        let c = run(&plan, "2025-01-10", &rows);
+        let a = plan.unit_id("A").unwrap();
+        let tally = c.by_unit.iter().find(|(u, _)| *u == a).unwrap().1;
+        // A owes done ×4, total ×2, grade ×2, remark ×2 = 10; 4 are in
+        // (the grade's year value reports both halves).
+        assert_eq!(
+            (tally.expected, tally.reported, tally.late, tally.missing),
+            (10, 4, 1, 6)
+        );
+        assert_eq!(tally.rate, Some(Decimal::from(40)));
+        let total = plan.indicator_id("total").unwrap();
+        let t = c.by_indicator.iter().find(|(i, _)| *i == total).unwrap().1;
+        assert_eq!((t.expected, t.reported), (4, 1));
+        assert_eq!(t.rate, Some(Decimal::from(25)));
+        assert_eq!(c.total.expected, 10 + 4 + 2);
+        // Missing reports grouped by unit and period, for warnings.
+        let first = &c.overdue[0];
+        assert_eq!(
+            (first.unit, first.period.to_string()),
+            (a, "2024-Q1".into())
+        );
+        let h2: Vec<&str> = c
+            .overdue
+            .iter()
+            .find(|o| o.unit == a && o.period.to_string() == "2024-H2")
+            .unwrap()
+            .indicators
+            .iter()
+            .map(|&i| plan.indicator(i).code.as_str())
+            .collect();
+        assert_eq!(h2, ["total", "remark"]);
+    }
+
+    #[test]
+    fn values_of_units_not_expected_or_filtered_out_owe_nothing() {
+        let plan = plan();
+        let c = run(&plan, "2024-07-10", &[("B", "grade", "2024-H1", None)]);
+        let b = plan.unit_id("B").unwrap();
+        assert!(
+            c.duties
+                .iter()
+                .all(|d| d.unit != b || plan.indicator(d.indicator).code != "grade")
+        );
+        let only_b = Tracker::new(&plan, "2024-07-10".parse().unwrap())
+            .only(&[b], &[])
+            .finish();
+        assert!(only_b.duties.iter().all(|d| d.unit == b));
+        assert_eq!(only_b.by_unit.len(), 1);
+    }
+}

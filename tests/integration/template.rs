@@ -1,0 +1,163 @@
+//! `track template`: the rows a unit owes, a filled-in template read back,
+//! `--all` into a folder, and the errors with their suggestions.
+
+use predicates::prelude::*;
+
+use super::track;
+
+fn template(args: &[&str]) -> String {
+    let out = track()
+        .arg("template")
+        .args(args)
+        .output()
+        .expect("track runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn one_row_per_indicator_of_the_cadence_with_a_vietnamese_guide() {
+    insta::assert_snapshot!(template(&["--unit", "SNNMT", "--period", "2025-H1"]));
+    // The yearly indicators of SKHCN are in its year template only.
+    let half = template(&["--unit", "skhcn", "--period", "2025-H2"]);
+    assert_eq!(half.lines().count(), 1 + 13, "{half}");
+    assert!(!half.contains("public-org-autonomy"));
+    let year = template(&["--unit", "SKHCN", "--period", "2025"]);
+    assert_eq!(
+        year,
+        "unit,indicator,period,value,note\n\
+         SKHCN,public-org-autonomy,2025,,Mức độ tự chủ của các tổ chức KH&CN công lập (ghi đánh giá bằng lời)\n"
+    );
+    let levels = template(&["--unit", "UBND", "--period", "2025"]);
+    assert!(
+        levels.contains("tăng trưởng GRDP (ghi một mức: yeu, trung-binh, kha, tot)\"\n"),
+        "{levels}"
+    );
+}
+
+#[test]
+fn a_filled_in_template_is_a_valid_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = template(&["--unit", "SCT", "--period", "2025-H1"]);
+    // Fill every value in, as the unit would.
+    let filled: String = blank
+        .lines()
+        .enumerate()
+        .map(|(n, line)| {
+            if n == 0 {
+                format!("{line}\n")
+            } else {
+                format!("{}\n", line.replacen(",2025-H1,,", ",2025-H1,7,", 1))
+            }
+        })
+        .collect();
+    let file = dir.path().join("SCT.csv");
+    std::fs::write(&file, filled).unwrap();
+    track()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 report files, 4 values"));
+}
+
+#[test]
+fn all_writes_one_file_per_unit_that_owes_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gửi đi");
+    track()
+        .args(["template", "--all", "--period", "2025-H2", "--dir"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "wrote 8 templates for 2025-H2 into `",
+        ))
+        .stdout(predicate::str::contains(
+            "no report owed for this period by: UBND, SNV, SGDDT, HU-DUCTRONG",
+        ));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2025-H2-BTG.csv",
+            "2025-H2-SCT.csv",
+            "2025-H2-SKHCN.csv",
+            "2025-H2-SNNMT.csv",
+            "2025-H2-STC.csv",
+            "2025-H2-STP.csv",
+            "2025-H2-TU-BAOLOC.csv",
+            "2025-H2-TU-DALAT.csv"
+        ]
+    );
+    let btg = std::fs::read_to_string(out.join("2025-H2-BTG.csv")).unwrap();
+    assert!(
+        btg.starts_with("unit,indicator,period,value,note\nBTG,legal-docs-published,2025-H2,,")
+    );
+    // `-o DIR` works too, and Excel's dialect applies to every file.
+    let excel = dir.path().join("excel");
+    track()
+        .args(["template", "--all", "--period", "2025-H2", "--excel", "-o"])
+        .arg(&excel)
+        .assert()
+        .success();
+    let bytes = std::fs::read(excel.join("2025-H2-BTG.csv")).unwrap();
+    assert!(bytes.starts_with("\u{feff}unit;indicator;period;value;note\r\n".as_bytes()));
+}
+
+#[test]
+fn unknown_units_and_periods_are_usage_errors_with_a_suggestion() {
+    track()
+        .args(["template", "--unit", "SKHC", "--period", "2025-H1"])
+        .assert()
+        .code(2)
+        .stderr("track: error: unknown unit `SKHC`; did you mean `SKHCN`?\n");
+    track()
+        .args(["template", "--unit", "SKHCN", "--period", "2025-H3"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read period `2025-H3`; expected a period such as `2025`, `2025-H1`",
+        ));
+    track()
+        .args(["template", "--unit", "SKHCN", "--period", "2031-H1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "period `2031-H1` is outside the plan, which runs from 2024-01-01 to 2030-12-31",
+        ));
+    track()
+        .args(["template", "--unit", "UBND", "--period", "2025-H2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unit `UBND` reports nothing for a period like `2025-H2`; its indicators are reported yearly: try `--period 2025`",
+        ));
+    track()
+        .args(["template", "--all", "--period", "2025-H2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "name it with `--dir DIR` or `-o DIR`",
+        ));
+    track()
+        .args(["template", "--period", "2025-H2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--unit"));
+    track()
+        .args([
+            "template", "--unit", "SCT", "--period", "2025-H2", "-f", "json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("this command writes CSV only"));
+}

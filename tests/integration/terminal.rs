@@ -1,0 +1,235 @@
+//! The terminal: colour by flag, environment and terminal; the width of a
+//! real terminal (through `script`, which gives the command a pty); the
+//! ASCII fallback; a reader that goes away; tables aligned whether the plan
+//! was typed in NFC or NFD.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::{Scratch, root, track};
+
+fn stdout(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().expect("track runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn colour_is_off_in_a_pipe_and_under_no_color_and_on_when_asked() {
+    let has_escapes = |cmd: &mut assert_cmd::Command| stdout(cmd).contains('\u{1b}');
+    let report = ["report", "--as-of", "2025-06-30"];
+    // Piped: no colour, whatever the environment says, unless forced.
+    assert!(!has_escapes(track().env_remove("NO_COLOR").args(report)));
+    assert!(!has_escapes(track().args(report)));
+    assert!(has_escapes(
+        track()
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+            .args(report)
+    ));
+    // NO_COLOR wins over CLICOLOR_FORCE; an explicit flag wins over both.
+    assert!(!has_escapes(
+        track().env("CLICOLOR_FORCE", "1").args(report)
+    ));
+    assert!(has_escapes(
+        track().args(report).args(["--color", "always"])
+    ));
+    assert!(has_escapes(
+        track()
+            .args([
+                "--data",
+                "tests/fixtures/duty",
+                "completeness",
+                "--as-of",
+                "2026-01-20"
+            ])
+            .args(["--color", "always"])
+    ));
+    // Machine output never carries colour.
+    assert!(!has_escapes(
+        track()
+            .args(report)
+            .args(["--color", "always", "-f", "csv"])
+    ));
+}
+
+/// Runs `track ARGS` in a pseudo-terminal, as a person at a terminal would,
+/// with `env` set; `None` when `script` (util-linux) is not installed.
+fn in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let binary = assert_cmd::cargo::cargo_bin("track");
+    let mut cmd = Command::new("script");
+    cmd.current_dir(root())
+        .args(["-q", "-e", "-c"])
+        .arg(format!("{} {args}", binary.display()))
+        .arg("/dev/null")
+        .env("LANG", "en_US.UTF-8")
+        .env("TERM", "xterm-256color")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .env_remove("TRACK_DATA")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap().replace('\r', ""))
+}
+
+/// Text without its ANSI escape sequences.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn at_a_terminal_the_table_fits_its_width_and_is_coloured() {
+    let Some(out) = in_terminal("report --as-of 2025-06-30 --lang vi", &[("COLUMNS", "100")])
+    else {
+        eprintln!("skipped: `script` is not installed");
+        return;
+    };
+    assert!(out.contains('\u{1b}'), "a terminal gets colour");
+    let text = plain(&out);
+    // Standard error shares the terminal: keep the table's lines only.
+    let table: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '╞', '└']))
+        .collect();
+    assert!(table.len() > 20, "{text}");
+    for line in &table {
+        assert!(line.chars().count() <= 100, "wider than 100: {line}");
+    }
+    // NO_COLOR turns colour off at a terminal too.
+    let out = in_terminal("report --as-of 2025-06-30", &[("NO_COLOR", "1")]).unwrap();
+    assert!(!out.contains('\u{1b}'));
+}
+
+#[test]
+fn ascii_when_asked_or_when_the_locale_is_not_utf8() {
+    let ascii = stdout(track().args(["report", "--as-of", "2025-06-30", "--ascii"]));
+    assert!(ascii.contains("+-----"), "{ascii}");
+    assert!(ascii.contains("########.. 83%"), "{ascii}");
+    assert!(!ascii.contains(['█', '░', '│', '─', '—']), "{ascii}");
+    let c_locale = stdout(
+        track()
+            .env("LANG", "C")
+            .args(["report", "--as-of", "2025-06-30"]),
+    );
+    assert_eq!(c_locale, ascii);
+    let matrix = stdout(track().env("LC_ALL", "POSIX").args([
+        "--data",
+        "tests/fixtures/duty",
+        "completeness",
+        "--as-of",
+        "2026-01-20",
+    ]));
+    assert!(
+        matrix.contains("|    +    |") && matrix.contains("|    x    |"),
+        "{matrix}"
+    );
+    // The drawing is ASCII; names keep their letters.
+    let drawing: String = matrix.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(drawing.is_ascii(), "{matrix}");
+}
+
+/// The reader closes its end before `track` writes a byte, so every write
+/// fails with a broken pipe: still exit 0, and nothing on standard error.
+#[test]
+fn a_reader_gone_before_the_first_write_is_a_clean_exit() {
+    for args in [
+        &["report", "--as-of", "2025-06-30"][..],
+        &["completeness", "--as-of", "2026-06-30"],
+        &["check", "--as-of", "2026-06-30"],
+        &["report", "--as-of", "2025-06-30", "-f", "csv", "--excel"],
+    ] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("track"))
+            .current_dir(root())
+            .env("LANG", "en_US.UTF-8")
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        let code = if args[0] == "check" { 2 } else { 0 };
+        assert_eq!(status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("error") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_plan_typed_in_nfd_gives_the_same_aligned_tables() {
+    let nfd: String = std::fs::read_to_string(root().join("data/plan.toml"))
+        .unwrap()
+        .nfd()
+        .collect();
+    assert!(nfd.contains("So\u{31b}\u{309}"), "the plan is decomposed");
+    let scratch = Scratch::seed();
+    std::fs::write(scratch.path().join("plan.toml"), nfd).unwrap();
+    for entry in std::fs::read_dir(root().join("data/reports")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            scratch
+                .path()
+                .join("reports")
+                .join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    for args in [
+        &["report", "--as-of", "2026-06-30", "--lang", "vi"][..],
+        &[
+            "report",
+            "--as-of",
+            "2026-06-30",
+            "--lang",
+            "vi",
+            "--by",
+            "unit",
+        ],
+        &["completeness", "--as-of", "2026-06-30", "--lang", "vi"],
+    ] {
+        let nfc = stdout(track().args(args));
+        let from_nfd = stdout(track().arg("--data").arg(scratch.path()).args(args));
+        assert_eq!(from_nfd, nfc, "{args:?}");
+    }
+}
