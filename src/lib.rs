@@ -58,6 +58,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Check(args) => cmd::check::run(&settings, args),
         Command::Explain(args) => cmd::explain::run(&settings, args),
         Command::Validate(args) => cmd::validate::run(&settings, args),
+        Command::Ingest(args) => cmd::ingest::run(&settings, args),
+        Command::Export(args) => cmd::export::run(&settings, args),
     });
     match result {
         Ok(code) => code,

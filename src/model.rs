@@ -543,6 +543,21 @@ impl Plan {
         (0..self.objectives.len() as u32).map(ObjectiveId)
     }
 
+    /// A value as a report would write it: a plain number with `.`
+    /// decimals, a level's code, or the text.
+    pub fn show_value(&self, indicator: IndicatorId, value: &Value) -> String {
+        match value {
+            Value::Number(n) => n.normalize().to_string(),
+            Value::Level(rank) => match &self.indicator(indicator).kind {
+                IndicatorKind::Ordinal(levels) => levels
+                    .get(*rank)
+                    .map_or_else(|| (rank + 1).to_string(), |l| l.code.clone()),
+                _ => (rank + 1).to_string(),
+            },
+            Value::Text(t) => t.to_string(),
+        }
+    }
+
     /// Case-insensitive lookup of a unit code.
     pub fn unit_id(&self, code: &str) -> Option<UnitId> {
         lookup(&self.unit_keys, code)
@@ -641,6 +656,20 @@ impl Plan {
                         "unit `{}` is not expected to report `{}`; the value is kept",
                         self.unit(u).code,
                         indicator.code
+                    ),
+                    true,
+                );
+            }
+        }
+        if let Some(p) = period {
+            let last = self.last_deadline();
+            if p.end() < self.start || p.start() > last {
+                problem(
+                    row.period.column,
+                    format!(
+                        "period `{p}` is outside the plan's years ({} to {}); the value is kept, but no objective counts it",
+                        self.start.year(),
+                        last.year()
                     ),
                     true,
                 );

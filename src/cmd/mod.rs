@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod explain;
+pub mod export;
+pub mod ingest;
 pub mod report;
 pub mod validate;
 
@@ -22,12 +24,12 @@ pub(crate) fn evaluate(
     units: &[UnitId],
     traced: Option<ObjectiveId>,
 ) -> Result<(Outcome, Scan)> {
-    let files = settings.store.report_files()?;
+    let reports = settings.store.reports()?;
     let mut evaluator = Evaluator::new(plan, settings.as_of);
     if let Some(id) = traced {
         evaluator = evaluator.trace(id);
     }
-    let scan = store::scan(plan, &files, settings.read, |obs| {
+    let scan = store::scan(plan, &reports, settings.read, |obs| {
         if units.is_empty() || units.contains(&obs.unit) {
             evaluator.add(obs);
         }

@@ -1,0 +1,664 @@
+//! Adding received report files to the store (`track ingest`), as one
+//! transaction: all the files or none of them.
+//!
+//! Under an exclusive lock on the data folder, the new files are read
+//! through validation together with the stored ones; any error stops the
+//! ingest before anything is written. Then each new file is written to a
+//! temporary file in `reports/` and renamed to its free name, and the
+//! manifest, written the same way, is renamed last: until that rename the
+//! new files are not in the manifest and so are not read (see `store`). A
+//! crash at any point leaves the old store, plus at most some unlisted
+//! files that the next commands warn about.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
+use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
+use super::{MANIFEST, ReadOptions, Store};
+use crate::diagnostic::{Diagnostics, Invalid, Severity};
+use crate::model::{IndicatorId, Plan, Source, UnitId};
+use crate::period::Period;
+
+/// How to ingest.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub read: ReadOptions,
+    /// Let new values supersede the stored values they clash with.
+    pub replace: bool,
+    /// Check and say what would happen; write nothing.
+    pub dry_run: bool,
+    /// When the files were received, as the manifest records it.
+    pub received: String,
+}
+
+/// What an ingest did (or, with `dry_run`, would do).
+#[derive(Debug)]
+pub struct Ingested {
+    pub outcomes: Vec<Outcome>,
+    /// Warnings about the new files (not about files stored before).
+    pub warnings: Diagnostics,
+    /// Whether the store was written (false for a dry run or when every
+    /// file was already stored).
+    pub written: bool,
+}
+
+/// What became of one given file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored (or to be stored) under `stored_as` in `reports/`.
+    Stored {
+        given: String,
+        stored_as: String,
+        rows: u64,
+        dialect: String,
+        replaced: Vec<Replaced>,
+    },
+    /// The same bytes are already stored: nothing to do.
+    AlreadyStored {
+        given: String,
+        stored_as: String,
+        received: Option<String>,
+    },
+    /// Given twice in one ingest: the second copy is skipped.
+    Repeated { given: String, same_as: String },
+}
+
+/// A stored value that a new file superseded.
+#[derive(Debug)]
+pub struct Replaced {
+    pub value: SupersededValue,
+    pub old: String,
+    pub new: String,
+    /// Where the new value is (the given file's line).
+    pub line: u32,
+}
+
+/// A value already held, to catch clashes with the ones coming in.
+struct Held {
+    period: Period,
+    source: Source,
+    value: String,
+    stored: bool,
+    superseded: bool,
+}
+
+/// A given file that is new to the store.
+struct Candidate {
+    given: String,
+    original_name: String,
+    bytes: Vec<u8>,
+    sha256: String,
+    rows: u64,
+    dialect: String,
+    supersedes: Vec<SupersededValue>,
+    replaced: Vec<Replaced>,
+}
+
+impl Store {
+    /// Validates `files` against the plan and the stored reports and, when
+    /// all is well, stores them. Every problem of every file is an error
+    /// together (`Invalid`); then nothing is written.
+    pub fn ingest(&self, files: &[PathBuf], options: &IngestOptions) -> Result<Ingested> {
+        let _lock = if options.dry_run {
+            None
+        } else {
+            Some(self.lock()?)
+        };
+        let plan = self.load_plan()?;
+        let reports = self.reports()?;
+
+        let mut names: Vec<String> = reports
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
+        let mut held: HashMap<(UnitId, IndicatorId, i16), Vec<Held>> = HashMap::new();
+        let mut ratios = RatioCheck::new(&plan);
+        let mut errors = Diagnostics::default();
+
+        // The store as it is: its hashes (computed for files stored by
+        // hand, which the manifest will adopt) and the values in force.
+        let mut adopted = Vec::new();
+        let mut hashes: HashMap<String, (String, Option<String>)> = HashMap::new();
+        for (index, report) in reports.files.iter().enumerate() {
+            let bytes = fs::read(&report.path)
+                .with_context(|| format!("cannot read `{}`", names[index]))?;
+            let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
+            let superseded = superseded_in(&plan, report);
+            let mut problems = Diagnostics::default();
+            let mut rows = 0;
+            let file = read_file(
+                &plan,
+                index,
+                &names[index],
+                bytes,
+                options.read.encoding,
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
+                        return;
+                    }
+                    rows += 1;
+                    let entries = held
+                        .entry((obs.unit, obs.indicator, obs.period.year()))
+                        .or_default();
+                    if let Some(h) = entries
+                        .iter()
+                        .find(|h| clash(&plan, obs.indicator, h.period, obs.period))
+                    {
+                        let place = format!("{}:{}", names[h.source.file as usize], h.source.line);
+                        let message = clash_message(
+                            &plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place,
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    ratios.add(obs, row.value.column);
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value: plan.show_value(obs.indicator, &obs.value),
+                        stored: true,
+                        superseded: false,
+                    });
+                },
+            );
+            // Warnings about stored files were given when they came in.
+            for d in problems.iter().filter(|d| d.severity == Severity::Error) {
+                errors.push(d.clone());
+            }
+            let received = reports
+                .manifest
+                .as_ref()
+                .and_then(|m| m.files.get(index))
+                .and_then(|e| e.received.clone());
+            hashes
+                .entry(sha256.clone())
+                .or_insert((report.name.clone(), received));
+            if reports.manifest.is_none() {
+                adopted.push(Entry {
+                    file: report.name.clone(),
+                    sha256,
+                    received: None,
+                    original_name: None,
+                    rows,
+                    dialect: file.map(|f| f.dialect.to_string()),
+                    supersedes: Vec::new(),
+                });
+            }
+        }
+
+        // The given files: each read once, recognised by its hash.
+        let mut outcomes: Vec<Option<Outcome>> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for path in files {
+            let given = path.display().to_string();
+            let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
+            let sha256 = sha256_hex(&bytes);
+            if let Some((stored_as, received)) = hashes.get(&sha256) {
+                outcomes.push(Some(Outcome::AlreadyStored {
+                    given,
+                    stored_as: stored_as.clone(),
+                    received: received.clone(),
+                }));
+                continue;
+            }
+            if let Some(first) = candidates.iter().find(|c| c.sha256 == sha256) {
+                outcomes.push(Some(Outcome::Repeated {
+                    given,
+                    same_as: first.given.clone(),
+                }));
+                continue;
+            }
+            outcomes.push(None);
+            candidates.push(Candidate {
+                given: given.clone(),
+                original_name: path
+                    .file_name()
+                    .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
+                bytes,
+                sha256,
+                rows: 0,
+                dialect: String::new(),
+                supersedes: Vec::new(),
+                replaced: Vec::new(),
+            });
+        }
+
+        // The new values, checked against each other and the store.
+        let first_new = names.len() as u32;
+        let mut warnings = Diagnostics::default();
+        for candidate in &mut candidates {
+            let index = names.len();
+            names.push(candidate.given.clone());
+            let mut problems = Diagnostics::default();
+            let mut rows = 0;
+            let file = read_file(
+                &plan,
+                index,
+                &names[index],
+                candidate.bytes.clone(),
+                options.read.encoding,
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    rows += 1;
+                    let value = plan.show_value(obs.indicator, &obs.value);
+                    let entries = held
+                        .entry((obs.unit, obs.indicator, obs.period.year()))
+                        .or_default();
+                    let clashing: Vec<usize> = (0..entries.len())
+                        .filter(|&i| {
+                            !entries[i].superseded
+                                && clash(&plan, obs.indicator, entries[i].period, obs.period)
+                        })
+                        .collect();
+                    let place =
+                        |h: &Held| format!("{}:{}", names[h.source.file as usize], h.source.line);
+                    if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
+                        let h = &entries[i];
+                        let message = clash_message(
+                            &plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    if let Some(&i) = clashing.first()
+                        && !options.replace
+                    {
+                        let message = stored_clash_message(
+                            &plan,
+                            (obs.unit, obs.indicator),
+                            (obs.period, &value),
+                            &entries[i],
+                            &place(&entries[i]),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    for i in clashing {
+                        let h = &mut entries[i];
+                        h.superseded = true;
+                        ratios.remove(obs.unit, obs.indicator, h.period);
+                        let stored = &reports.files[h.source.file as usize];
+                        let superseded = SupersededValue {
+                            file: stored.name.clone(),
+                            line: h.source.line,
+                            unit: plan.unit(obs.unit).code.clone(),
+                            indicator: plan.indicator(obs.indicator).code.clone(),
+                            period: h.period.to_string(),
+                        };
+                        candidate.supersedes.push(superseded.clone());
+                        candidate.replaced.push(Replaced {
+                            value: superseded,
+                            old: h.value.clone(),
+                            new: value.clone(),
+                            line: obs.source.line,
+                        });
+                    }
+                    ratios.add(obs, row.value.column);
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value,
+                        stored: false,
+                        superseded: false,
+                    });
+                },
+            );
+            candidate.rows = rows;
+            candidate.dialect = file.map(|f| f.dialect.to_string()).unwrap_or_default();
+            for d in problems.iter() {
+                if d.severity == Severity::Error {
+                    errors.push(d.clone());
+                } else {
+                    warnings.push(d.clone());
+                }
+            }
+        }
+        if errors.has_errors() {
+            return Err(Invalid(errors).into());
+        }
+        warnings.extend(ratios.finish(&plan, &names, first_new));
+
+        // Names in `reports/`: the one sent when free.
+        let dir = self.reports_dir();
+        let present = self.present_files()?;
+        let listed: HashSet<String> = reports
+            .files
+            .iter()
+            .map(|f| f.name.to_lowercase())
+            .collect();
+        let mut taken: HashSet<String> = present.iter().map(|n| n.to_lowercase()).collect();
+        taken.insert(MANIFEST.to_string());
+        let mut chosen = Vec::new();
+        for candidate in &candidates {
+            let name = free_name(&candidate.original_name, |name| {
+                let key = name.to_lowercase();
+                if chosen
+                    .iter()
+                    .any(|(c, _): &(String, bool)| c.to_lowercase() == key)
+                {
+                    return Taken::Yes;
+                }
+                if !taken.contains(&key) {
+                    return Taken::No;
+                }
+                // A file left by an interrupted ingest of these same bytes
+                // takes its place again.
+                let orphan = !listed.contains(&key)
+                    && fs::read(dir.join(name)).is_ok_and(|b| b == candidate.bytes);
+                if orphan {
+                    Taken::ByThisFile
+                } else {
+                    Taken::Yes
+                }
+            });
+            chosen.push(name);
+        }
+
+        let mut manifest = reports.manifest.clone().unwrap_or_else(|| Manifest {
+            format: manifest::FORMAT,
+            files: adopted.clone(),
+        });
+        for (candidate, (name, _)) in candidates.iter_mut().zip(&chosen) {
+            manifest.files.push(Entry {
+                file: name.clone(),
+                sha256: candidate.sha256.clone(),
+                received: Some(options.received.clone()),
+                original_name: Some(candidate.original_name.clone()),
+                rows: candidate.rows,
+                dialect: Some(candidate.dialect.clone()),
+                supersedes: candidate.supersedes.clone(),
+            });
+        }
+
+        let written = !options.dry_run && !candidates.is_empty();
+        if written {
+            let adopt_first = reports.manifest.is_none() && !adopted.is_empty();
+            self.write(&candidates, &chosen, &manifest, adopt_first, &adopted)?;
+        }
+
+        let mut fresh = candidates.into_iter().zip(chosen);
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    let (c, (stored_as, _)) = fresh.next().expect("one candidate per open outcome");
+                    Outcome::Stored {
+                        given: c.given,
+                        stored_as,
+                        rows: c.rows,
+                        dialect: c.dialect,
+                        replaced: c.replaced,
+                    }
+                })
+            })
+            .collect();
+        Ok(Ingested {
+            outcomes,
+            warnings,
+            written,
+        })
+    }
+
+    /// Writes the new files, then the manifest; on failure, removes what it
+    /// wrote, so that the store is as it was.
+    fn write(
+        &self,
+        candidates: &[Candidate],
+        chosen: &[(String, bool)],
+        manifest: &Manifest,
+        adopt_first: bool,
+        adopted: &[Entry],
+    ) -> Result<()> {
+        let dir = self.reports_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        remove_stale_parts(&dir);
+        let mut created: Vec<PathBuf> = Vec::new();
+        let mut wrote_manifest = false;
+        let result = (|| -> Result<()> {
+            if adopt_first {
+                // A store filled by hand gets its manifest first, listing
+                // what it holds: from then on a file not in the manifest
+                // is never read, so a crash below cannot add half an ingest.
+                let adoption = Manifest {
+                    format: manifest::FORMAT,
+                    files: adopted.to_vec(),
+                };
+                write_file(&dir, MANIFEST, adoption.to_json().as_bytes(), true)?;
+                wrote_manifest = true;
+                sync_dir(&dir);
+            }
+            for (candidate, (name, reuse)) in candidates.iter().zip(chosen) {
+                write_file(&dir, name, &candidate.bytes, *reuse)?;
+                if !reuse {
+                    created.push(dir.join(name));
+                }
+            }
+            sync_dir(&dir);
+            write_file(&dir, MANIFEST, manifest.to_json().as_bytes(), true)?;
+            sync_dir(&dir);
+            Ok(())
+        })();
+        if result.is_err() {
+            for path in &created {
+                let _ = fs::remove_file(path);
+            }
+            if wrote_manifest {
+                let _ = fs::remove_file(dir.join(MANIFEST));
+            }
+        }
+        result
+    }
+
+    /// Takes the store's exclusive lock, waiting for another ingest to
+    /// finish if need be; released when the returned file is dropped. The
+    /// lock is on the data folder itself (on Unix; elsewhere on the plan,
+    /// which `track` never writes), so that no lock file is created: a
+    /// failed ingest leaves the folder exactly as it found it.
+    fn lock(&self) -> Result<File> {
+        #[cfg(unix)]
+        let target = self.root.clone();
+        #[cfg(not(unix))]
+        let target = self.plan_path();
+        let file = File::open(&target)
+            .with_context(|| format!("cannot open `{}` to lock it", target.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "track: waiting for another `track ingest` into `{}` to finish…",
+                    self.root.display()
+                );
+                file.lock()
+                    .with_context(|| format!("cannot lock `{}`", target.display()))?;
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock `{}`", target.display()));
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// Why a new value cannot stand beside a stored one without `--replace`.
+fn stored_clash_message(
+    plan: &Plan,
+    (unit, indicator): (UnitId, IndicatorId),
+    (period, value): (Period, &str),
+    stored: &Held,
+    place: &str,
+) -> String {
+    let (u, i) = (&plan.unit(unit).code, plan.indicator(indicator));
+    let hint = "to replace the stored value, ingest with `--replace`";
+    if stored.period == period && stored.value == value {
+        format!(
+            "`{u}` reported `{}` for `{period}` before: the same value `{}` is stored from {place}; \
+             leave the row out, or ingest with `--replace`",
+            i.code,
+            short(value)
+        )
+    } else if stored.period == period {
+        format!(
+            "`{u}` reported `{}` for `{period}` before: `{}` is stored from {place}, this row says `{}`; {hint}",
+            i.code,
+            short(&stored.value),
+            short(value)
+        )
+    } else if i.kind.adds_up() {
+        format!(
+            "`{u}` reported the flow `{}` for `{period}` here, and for the overlapping `{}` in {place}, stored; \
+             the months they share would count twice; {hint}",
+            i.code, stored.period
+        )
+    } else {
+        format!(
+            "`{u}` reported `{}` for `{period}` here, and for `{}` in {place}, stored; both give its level on {}; {hint}",
+            i.code,
+            stored.period,
+            period.end()
+        )
+    }
+}
+
+/// A value short enough to quote in a message.
+fn short(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        value.chars().take(MAX - 1).collect::<String>() + "…"
+    }
+}
+
+/// Whether a name in `reports/` can be used.
+enum Taken {
+    No,
+    Yes,
+    /// By an unlisted copy of the same bytes, which may be written over.
+    ByThisFile,
+}
+
+/// The name a file is stored under, and whether it writes over an
+/// unlisted copy of itself: the name it was sent with when free, else the
+/// same with `-2`, `-3`… before the extension.
+fn free_name(original: &str, taken: impl Fn(&str) -> Taken) -> (String, bool) {
+    // A leading dot would hide the file (and mark it as a temporary file).
+    let original = original.trim_start_matches('.');
+    let original = if original.is_empty() {
+        "report.csv"
+    } else {
+        original
+    };
+    let (stem, extension) = match original.rfind('.') {
+        Some(i) if i > 0 => (&original[..i], &original[i..]),
+        _ => (original, ""),
+    };
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            original.to_string()
+        } else {
+            format!("{stem}-{n}{extension}")
+        };
+        match taken(&name) {
+            Taken::No => return (name, false),
+            Taken::ByThisFile => return (name, true),
+            Taken::Yes => n += 1,
+        }
+    }
+}
+
+/// Writes `bytes` as `dir/name` whole or not at all: a temporary file,
+/// flushed to disk, then renamed. Without `overwrite`, an existing file is
+/// an error rather than replaced.
+fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let path = dir.join(name);
+    let mut temp = tempfile::Builder::new()
+        .prefix(PART_PREFIX)
+        .suffix(PART_SUFFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if overwrite {
+        temp.persist(&path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    } else {
+        temp.persist_noclobber(&path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    Ok(())
+}
+
+const PART_PREFIX: &str = ".track-";
+const PART_SUFFIX: &str = ".part";
+
+/// Temporary files left by an ingest that was killed mid-write. Only an
+/// ingest writes them, and this one holds the lock, so none is in use.
+fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Makes renames in `dir` durable (a no-op where directories cannot be
+/// opened as files).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_name_when_free_else_adds_a_suffix() {
+        let taken = |names: &'static [&'static str]| {
+            move |n: &str| {
+                if names.contains(&n) {
+                    Taken::Yes
+                } else {
+                    Taken::No
+                }
+            }
+        };
+        assert_eq!(free_name("a.csv", taken(&[])), ("a.csv".into(), false));
+        assert_eq!(
+            free_name("a.csv", taken(&["a.csv", "a-2.csv"])),
+            ("a-3.csv".into(), false)
+        );
+        assert_eq!(
+            free_name("noext", taken(&["noext"])),
+            ("noext-2".into(), false)
+        );
+        assert_eq!(
+            free_name(".hidden.csv", taken(&[])),
+            ("hidden.csv".into(), false)
+        );
+    }
+}
