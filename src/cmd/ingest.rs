@@ -86,12 +86,17 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                         lang.pick("values", "giá trị"),
                     )?;
                     for r in values_replaced {
+                        let old_period = if r.value.period == r.period {
+                            String::new()
+                        } else {
+                            format!("`{}`: ", r.value.period)
+                        };
                         writeln!(
                             out,
-                            "  `{}` `{}` `{}`: `{}` ({} {}) {} `{}` ({}:{})",
+                            "  `{}` `{}` `{}`: `{}` ({} {}) {} {old_period}`{}` ({}:{})",
                             r.value.unit,
                             r.value.indicator,
-                            r.value.period,
+                            r.period,
                             r.new,
                             lang.pick("line", "dòng"),
                             r.line,

@@ -11,15 +11,30 @@ use crate::number::DecimalMark;
 use crate::text::fold;
 
 /// How to decode bytes that carry no byte-order mark.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-8, or UTF-16 when the file starts with a byte-order mark.
     #[default]
     Auto,
     /// Legacy Vietnamese Windows code page (TCVN-era files).
     #[value(name = "windows-1258")]
+    #[serde(rename = "windows-1258")]
     Windows1258,
 }
+
+/// The name `Dialect::encoding` gives the legacy Vietnamese code page.
+pub const WINDOWS_1258: &str = "Windows-1258";
 
 /// One cell: its text and its 1-based column (field position).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,7 +280,7 @@ fn decode(
                 Cow::Borrowed(t) => t.to_string(),
                 Cow::Owned(t) => t,
             };
-            Ok((text, "Windows-1258"))
+            Ok((text, WINDOWS_1258))
         }
         Encoding::Auto => utf8(name, bytes).map(|t| (t, "UTF-8")),
     }

@@ -21,6 +21,7 @@ use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
 use super::{MANIFEST, ReadOptions, Store};
 use crate::diagnostic::{Diagnostics, Invalid, Severity};
+use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
 use crate::model::{IndicatorId, Plan, Source, UnitId};
 use crate::period::Period;
 
@@ -73,7 +74,10 @@ pub enum Outcome {
 pub struct Replaced {
     pub value: SupersededValue,
     pub old: String,
+    /// The new value and its period (which may differ: a quarter can
+    /// supersede the half year it overlaps).
     pub new: String,
+    pub period: String,
     /// Where the new value is (the given file's line).
     pub line: u32,
 }
@@ -95,6 +99,7 @@ struct Candidate {
     sha256: String,
     rows: u64,
     dialect: String,
+    encoding: Option<Encoding>,
     supersedes: Vec<SupersededValue>,
     replaced: Vec<Replaced>,
 }
@@ -137,7 +142,7 @@ impl Store {
                 index,
                 &names[index],
                 bytes,
-                options.read.encoding,
+                report.encoding.unwrap_or(options.read.encoding),
                 &mut problems,
                 &mut 0,
                 |obs, row, file_problems| {
@@ -192,7 +197,8 @@ impl Store {
                     received: None,
                     original_name: None,
                     rows,
-                    dialect: file.map(|f| f.dialect.to_string()),
+                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
+                    encoding: legacy_encoding(file.as_ref()),
                     supersedes: Vec::new(),
                 });
             }
@@ -230,6 +236,7 @@ impl Store {
                 sha256,
                 rows: 0,
                 dialect: String::new(),
+                encoding: None,
                 supersedes: Vec::new(),
                 replaced: Vec::new(),
             });
@@ -306,6 +313,7 @@ impl Store {
                             value: superseded,
                             old: h.value.clone(),
                             new: value.clone(),
+                            period: obs.period.to_string(),
                             line: obs.source.line,
                         });
                     }
@@ -320,7 +328,11 @@ impl Store {
                 },
             );
             candidate.rows = rows;
-            candidate.dialect = file.map(|f| f.dialect.to_string()).unwrap_or_default();
+            candidate.dialect = file
+                .as_ref()
+                .map(|f| f.dialect.to_string())
+                .unwrap_or_default();
+            candidate.encoding = legacy_encoding(file.as_ref());
             for d in problems.iter() {
                 if d.severity == Severity::Error {
                     errors.push(d.clone());
@@ -382,6 +394,7 @@ impl Store {
                 original_name: Some(candidate.original_name.clone()),
                 rows: candidate.rows,
                 dialect: Some(candidate.dialect.clone()),
+                encoding: candidate.encoding,
                 supersedes: candidate.supersedes.clone(),
             });
         }
@@ -493,6 +506,14 @@ impl Store {
         }
         Ok(file)
     }
+}
+
+/// The encoding to record for a file: only a legacy one, which nothing in
+/// the bytes reveals (UTF-8 and UTF-16 with a byte-order mark are found
+/// again when the file is read).
+fn legacy_encoding(file: Option<&ReportFile>) -> Option<Encoding> {
+    file.filter(|f| f.dialect.encoding == WINDOWS_1258)
+        .map(|_| Encoding::Windows1258)
 }
 
 /// Why a new value cannot stand beside a stored one without `--replace`.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
+use crate::input::report_file::Encoding;
 
 /// The version of the manifest's layout this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -46,6 +47,10 @@ pub struct Entry {
     /// How it was read: encoding, delimiter and decimal mark.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialect: Option<String>,
+    /// The encoding it was read with, when it has no byte-order mark and
+    /// is not UTF-8 (`windows-1258`): later reads use it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
     /// The stored values this file replaced (ingested with `--replace`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supersedes: Vec<SupersededValue>,
@@ -156,6 +161,7 @@ mod tests {
             original_name: None,
             rows: 0,
             dialect: None,
+            encoding: None,
             supersedes: Vec::new(),
         };
         assert_eq!(entry.received_on(), Some(Date::constant(2025, 7, 14)));

@@ -28,6 +28,7 @@ use jiff::civil::Date;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
 use crate::input::plan_file::PlanFile;
+use crate::input::report_file::Encoding;
 use crate::model::Plan;
 
 pub use self::ingest::{IngestOptions, Ingested, Outcome, Replaced};
@@ -65,6 +66,8 @@ pub struct StoredReport {
     pub received: Option<Date>,
     /// The SHA-256 it had when received, checked again when it is read.
     pub sha256: Option<String>,
+    /// The encoding it must be read with, when the manifest says.
+    pub encoding: Option<Encoding>,
     /// Values of this file that a later file superseded, and which one
     /// (an index into `Reports::files`).
     pub superseded: Vec<(SupersededValue, usize)>,
@@ -77,6 +80,7 @@ impl StoredReport {
             name,
             received: None,
             sha256: None,
+            encoding: None,
             superseded: Vec::new(),
         }
     }
@@ -169,6 +173,7 @@ impl Store {
                 name: entry.file.clone(),
                 received: entry.received_on(),
                 sha256: Some(entry.sha256.clone()),
+                encoding: entry.encoding,
                 superseded: Vec::new(),
             });
         }

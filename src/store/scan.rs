@@ -102,7 +102,7 @@ pub fn scan_all(
             index,
             name,
             bytes,
-            options.encoding,
+            report.encoding.unwrap_or(options.encoding),
             &mut problems,
             &mut scan.rows,
             |obs, row, _| {
@@ -226,7 +226,7 @@ fn describe_clashes(
             index,
             &names[index],
             bytes,
-            options.encoding,
+            report.encoding.unwrap_or(options.encoding),
             &mut ignored,
             &mut 0,
             |obs, _, _| {
