@@ -96,10 +96,13 @@ impl Manifest {
             Invalid(all)
         };
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            // The place is the diagnostic's; serde_json repeats it.
+            let what = e.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
             invalid(
                 e.line(),
                 e.column(),
-                format!("cannot read the manifest: {e}; it is written only by `track ingest`, was it edited?"),
+                format!("cannot read the manifest: {what}; it is written only by `track ingest`, was it edited?"),
             )
         })?;
         if manifest.format != FORMAT {

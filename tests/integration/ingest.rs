@@ -484,3 +484,34 @@ fn an_edited_stored_file_is_noticed() {
             "warning: `stored.csv` has changed since it was received",
         ));
 }
+
+#[test]
+fn a_broken_manifest_is_an_error_that_says_where() {
+    let scratch = fresh();
+    ingest(&scratch, &[path_str(&given("store/stored.csv"))]);
+    let manifest = scratch.path().join("reports/manifest.json");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+
+    std::fs::write(&manifest, original.replace("\"rows\": 3,", "\"rows\": 3")).unwrap();
+    let out = run(&scratch, &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&scratch, &out.stderr);
+    assert!(
+        stderr.starts_with(
+            "DIR/reports/manifest.json:10:7: error: cannot read the manifest: expected `,` or `}`"
+        ),
+        "{stderr}"
+    );
+
+    std::fs::write(&manifest, &original).unwrap();
+    std::fs::remove_file(scratch.path().join("reports/stored.csv")).unwrap();
+    let out = run(&scratch, &["report"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&scratch, &out.stderr).contains(
+            "DIR/reports/manifest.json: error: `stored.csv` is listed in the manifest but missing from `DIR/reports`; restore it from a backup"
+        ),
+        "{}",
+        text(&scratch, &out.stderr)
+    );
+}
