@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
-use super::{MANIFEST, ReadOptions, Store};
+use super::{MANIFEST, ReadOptions, Reports, Store};
 use crate::diagnostic::{Diagnostics, Invalid, Severity};
 use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
 use crate::model::{IndicatorId, Plan, Source, UnitId};
@@ -116,277 +116,20 @@ impl Store {
         };
         let plan = self.load_plan()?;
         let reports = self.reports()?;
-
-        let mut names: Vec<String> = reports
-            .files
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect();
-        let mut held: HashMap<(UnitId, IndicatorId, i16), Vec<Held>> = HashMap::new();
-        let mut ratios = RatioCheck::new(&plan);
-        let mut errors = Diagnostics::default();
-
-        // The store as it is: its hashes (computed for files stored by
-        // hand, which the manifest will adopt) and the values in force.
-        let mut adopted = Vec::new();
-        let mut hashes: HashMap<String, (String, Option<String>)> = HashMap::new();
-        for (index, report) in reports.files.iter().enumerate() {
-            let bytes = fs::read(&report.path)
-                .with_context(|| format!("cannot read `{}`", names[index]))?;
-            let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
-            let superseded = superseded_in(&plan, report);
-            let mut problems = Diagnostics::default();
-            let mut rows = 0;
-            let file = read_file(
-                &plan,
-                index,
-                &names[index],
-                bytes,
-                report.encoding.unwrap_or(options.read.encoding),
-                &mut problems,
-                &mut 0,
-                |obs, row, file_problems| {
-                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
-                        return;
-                    }
-                    rows += 1;
-                    let entries = held
-                        .entry((obs.unit, obs.indicator, obs.period.year()))
-                        .or_default();
-                    if let Some(h) = entries
-                        .iter()
-                        .find(|h| clash(&plan, obs.indicator, h.period, obs.period))
-                    {
-                        let place = format!("{}:{}", names[h.source.file as usize], h.source.line);
-                        let message = clash_message(
-                            &plan,
-                            obs.unit,
-                            obs.indicator,
-                            obs.period,
-                            h.period,
-                            &place,
-                        );
-                        return file_problems.error(obs.source.line, row.period.column, message);
-                    }
-                    ratios.add(obs, row.value.column);
-                    entries.push(Held {
-                        period: obs.period,
-                        source: obs.source,
-                        value: plan.show_value(obs.indicator, &obs.value),
-                        stored: true,
-                        superseded: false,
-                    });
-                },
-            );
-            // Warnings about stored files were given when they came in.
-            for d in problems.iter().filter(|d| d.severity == Severity::Error) {
-                errors.push(d.clone());
-            }
-            let received = reports
-                .manifest
-                .as_ref()
-                .and_then(|m| m.files.get(index))
-                .and_then(|e| e.received.clone());
-            hashes
-                .entry(sha256.clone())
-                .or_insert((report.name.clone(), received));
-            if reports.manifest.is_none() {
-                adopted.push(Entry {
-                    file: report.name.clone(),
-                    sha256,
-                    received: None,
-                    original_name: None,
-                    rows,
-                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
-                    encoding: legacy_encoding(file.as_ref()),
-                    supersedes: Vec::new(),
-                });
-            }
-        }
-
-        // The given files: each read once, recognised by its hash.
-        let mut outcomes: Vec<Option<Outcome>> = Vec::new();
-        let mut candidates: Vec<Candidate> = Vec::new();
-        for path in files {
-            let given = path.display().to_string();
-            let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
-            let sha256 = sha256_hex(&bytes);
-            if let Some((stored_as, received)) = hashes.get(&sha256) {
-                outcomes.push(Some(Outcome::AlreadyStored {
-                    given,
-                    stored_as: stored_as.clone(),
-                    received: received.clone(),
-                }));
-                continue;
-            }
-            if let Some(first) = candidates.iter().find(|c| c.sha256 == sha256) {
-                outcomes.push(Some(Outcome::Repeated {
-                    given,
-                    same_as: first.given.clone(),
-                }));
-                continue;
-            }
-            outcomes.push(None);
-            candidates.push(Candidate {
-                given: given.clone(),
-                original_name: path
-                    .file_name()
-                    .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
-                bytes,
-                sha256,
-                rows: 0,
-                dialect: String::new(),
-                encoding: None,
-                supersedes: Vec::new(),
-                replaced: Vec::new(),
-            });
-        }
-
-        // The new values, checked against each other and the store.
-        let first_new = names.len() as u32;
-        let mut warnings = Diagnostics::default();
+        let mut check = Check::new(&plan, &reports, options);
+        let adopted = check.read_store()?;
+        let (outcomes, mut candidates) = check.sort_given(files)?;
         for candidate in &mut candidates {
-            let index = names.len();
-            names.push(candidate.given.clone());
-            let mut problems = Diagnostics::default();
-            let mut rows = 0;
-            let file = read_file(
-                &plan,
-                index,
-                &names[index],
-                candidate.bytes.clone(),
-                options.read.encoding,
-                &mut problems,
-                &mut 0,
-                |obs, row, file_problems| {
-                    rows += 1;
-                    let value = plan.show_value(obs.indicator, &obs.value);
-                    let entries = held
-                        .entry((obs.unit, obs.indicator, obs.period.year()))
-                        .or_default();
-                    let clashing: Vec<usize> = (0..entries.len())
-                        .filter(|&i| {
-                            !entries[i].superseded
-                                && clash(&plan, obs.indicator, entries[i].period, obs.period)
-                        })
-                        .collect();
-                    let place =
-                        |h: &Held| format!("{}:{}", names[h.source.file as usize], h.source.line);
-                    if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
-                        let h = &entries[i];
-                        let message = clash_message(
-                            &plan,
-                            obs.unit,
-                            obs.indicator,
-                            obs.period,
-                            h.period,
-                            &place(h),
-                        );
-                        return file_problems.error(obs.source.line, row.period.column, message);
-                    }
-                    if let Some(&i) = clashing.first()
-                        && !options.replace
-                    {
-                        let message = stored_clash_message(
-                            &plan,
-                            (obs.unit, obs.indicator),
-                            (obs.period, &value),
-                            &entries[i],
-                            &place(&entries[i]),
-                        );
-                        return file_problems.error(obs.source.line, row.period.column, message);
-                    }
-                    for i in clashing {
-                        let h = &mut entries[i];
-                        h.superseded = true;
-                        ratios.remove(obs.unit, obs.indicator, h.period);
-                        let stored = &reports.files[h.source.file as usize];
-                        let superseded = SupersededValue {
-                            file: stored.name.clone(),
-                            line: h.source.line,
-                            unit: plan.unit(obs.unit).code.clone(),
-                            indicator: plan.indicator(obs.indicator).code.clone(),
-                            period: h.period.to_string(),
-                        };
-                        candidate.supersedes.push(superseded.clone());
-                        candidate.replaced.push(Replaced {
-                            value: superseded,
-                            old: h.value.clone(),
-                            new: value.clone(),
-                            period: obs.period.to_string(),
-                            line: obs.source.line,
-                        });
-                    }
-                    ratios.add(obs, row.value.column);
-                    entries.push(Held {
-                        period: obs.period,
-                        source: obs.source,
-                        value,
-                        stored: false,
-                        superseded: false,
-                    });
-                },
-            );
-            candidate.rows = rows;
-            candidate.dialect = file
-                .as_ref()
-                .map(|f| f.dialect.to_string())
-                .unwrap_or_default();
-            candidate.encoding = legacy_encoding(file.as_ref());
-            for d in problems.iter() {
-                if d.severity == Severity::Error {
-                    errors.push(d.clone());
-                } else {
-                    warnings.push(d.clone());
-                }
-            }
+            check.read_candidate(candidate);
         }
-        if errors.has_errors() {
-            return Err(Invalid(errors).into());
-        }
-        warnings.extend(ratios.finish(&plan, &names, first_new));
-
-        // Names in `reports/`: the one sent when free.
-        let dir = self.reports_dir();
-        let present = self.present_files()?;
-        let listed: HashSet<String> = reports
-            .files
-            .iter()
-            .map(|f| f.name.to_lowercase())
-            .collect();
-        let mut taken: HashSet<String> = present.iter().map(|n| n.to_lowercase()).collect();
-        taken.insert(MANIFEST.to_string());
-        let mut chosen = Vec::new();
-        for candidate in &candidates {
-            let name = free_name(&candidate.original_name, |name| {
-                let key = name.to_lowercase();
-                if chosen
-                    .iter()
-                    .any(|(c, _): &(String, bool)| c.to_lowercase() == key)
-                {
-                    return Taken::Yes;
-                }
-                if !taken.contains(&key) {
-                    return Taken::No;
-                }
-                // A file left by an interrupted ingest of these same bytes
-                // takes its place again.
-                let orphan = !listed.contains(&key)
-                    && fs::read(dir.join(name)).is_ok_and(|b| b == candidate.bytes);
-                if orphan {
-                    Taken::ByThisFile
-                } else {
-                    Taken::Yes
-                }
-            });
-            chosen.push(name);
-        }
+        let warnings = check.finish()?;
+        let chosen = self.choose_names(&reports, &candidates)?;
 
         let mut manifest = reports.manifest.clone().unwrap_or_else(|| Manifest {
             format: manifest::FORMAT,
             files: adopted.clone(),
         });
-        for (candidate, (name, _)) in candidates.iter_mut().zip(&chosen) {
+        for (candidate, (name, _)) in candidates.iter().zip(&chosen) {
             manifest.files.push(Entry {
                 file: name.clone(),
                 sha256: candidate.sha256.clone(),
@@ -398,7 +141,6 @@ impl Store {
                 supersedes: candidate.supersedes.clone(),
             });
         }
-
         let written = !options.dry_run && !candidates.is_empty();
         if written {
             let adopt_first = reports.manifest.is_none() && !adopted.is_empty();
@@ -426,6 +168,48 @@ impl Store {
             warnings,
             written,
         })
+    }
+
+    /// The name each new file is stored under in `reports/` (the one it
+    /// was sent with when free), and whether it writes over an unlisted
+    /// copy of itself left by an interrupted ingest.
+    fn choose_names(
+        &self,
+        reports: &Reports,
+        candidates: &[Candidate],
+    ) -> Result<Vec<(String, bool)>> {
+        let dir = self.reports_dir();
+        let listed: HashSet<String> = reports
+            .files
+            .iter()
+            .map(|f| f.name.to_lowercase())
+            .collect();
+        // Compared without case: Windows and macOS folders ignore it.
+        let mut taken: HashSet<String> = self
+            .present_files()?
+            .iter()
+            .map(|n| n.to_lowercase())
+            .collect();
+        taken.insert(MANIFEST.to_string());
+        let mut chosen: Vec<(String, bool)> = Vec::new();
+        for candidate in candidates {
+            let name = free_name(&candidate.original_name, |name| {
+                let key = name.to_lowercase();
+                if chosen.iter().any(|(c, _)| c.to_lowercase() == key) {
+                    Taken::Yes
+                } else if !taken.contains(&key) {
+                    Taken::No
+                } else if !listed.contains(&key)
+                    && fs::read(dir.join(name)).is_ok_and(|b| b == candidate.bytes)
+                {
+                    Taken::ByThisFile
+                } else {
+                    Taken::Yes
+                }
+            });
+            chosen.push(name);
+        }
+        Ok(chosen)
     }
 
     /// Writes the new files, then the manifest; on failure, removes what it
@@ -506,6 +290,284 @@ impl Store {
         }
         Ok(file)
     }
+}
+
+/// One ingest's reading: the stored values in force, then the new ones,
+/// each checked against all held before it. Holds a small entry per value
+/// (an ingest is not a report over years of data, and naming the earlier
+/// row of a clash needs it).
+struct Check<'a> {
+    plan: &'a Plan,
+    reports: &'a Reports,
+    options: &'a IngestOptions,
+    /// File names for diagnostics, indexed by `Source::file`: the stored
+    /// files, then the given ones.
+    names: Vec<String>,
+    held: HashMap<(UnitId, IndicatorId, i16), Vec<Held>>,
+    /// Stored content by SHA-256: the name it is stored under and when it
+    /// was received.
+    hashes: HashMap<String, (String, Option<String>)>,
+    ratios: RatioCheck,
+    errors: Diagnostics,
+    warnings: Diagnostics,
+}
+
+impl<'a> Check<'a> {
+    fn new(plan: &'a Plan, reports: &'a Reports, options: &'a IngestOptions) -> Check<'a> {
+        Check {
+            plan,
+            reports,
+            options,
+            names: reports
+                .files
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect(),
+            held: HashMap::new(),
+            hashes: HashMap::new(),
+            ratios: RatioCheck::new(plan),
+            errors: Diagnostics::default(),
+            warnings: Diagnostics::default(),
+        }
+    }
+
+    /// Reads the store as it is: its values in force and its hashes. For a
+    /// store without a manifest, returns the entries that adopt its files.
+    fn read_store(&mut self) -> Result<Vec<Entry>> {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let mut adopted = Vec::new();
+        for (index, report) in reports.files.iter().enumerate() {
+            let bytes = fs::read(&report.path)
+                .with_context(|| format!("cannot read `{}`", self.names[index]))?;
+            let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
+            let superseded = superseded_in(plan, report);
+            let mut problems = Diagnostics::default();
+            let mut rows = 0;
+            let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+            let file = read_file(
+                plan,
+                index,
+                &names[index],
+                bytes,
+                report.encoding.unwrap_or(options.read.encoding),
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
+                        return;
+                    }
+                    rows += 1;
+                    let entries = held
+                        .entry((obs.unit, obs.indicator, obs.period.year()))
+                        .or_default();
+                    if let Some(h) = entries
+                        .iter()
+                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
+                    {
+                        let message = clash_message(
+                            plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(names, h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    ratios.add(obs, row.value.column);
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value: plan.show_value(obs.indicator, &obs.value),
+                        stored: true,
+                        superseded: false,
+                    });
+                },
+            );
+            // Warnings about stored files were given when they came in.
+            for d in problems.iter().filter(|d| d.severity == Severity::Error) {
+                self.errors.push(d.clone());
+            }
+            let received = reports
+                .manifest
+                .as_ref()
+                .and_then(|m| m.files.get(index))
+                .and_then(|e| e.received.clone());
+            self.hashes
+                .entry(sha256.clone())
+                .or_insert((report.name.clone(), received));
+            if reports.manifest.is_none() {
+                adopted.push(Entry {
+                    file: report.name.clone(),
+                    sha256,
+                    received: None,
+                    original_name: None,
+                    rows,
+                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
+                    encoding: legacy_encoding(file.as_ref()),
+                    supersedes: Vec::new(),
+                });
+            }
+        }
+        Ok(adopted)
+    }
+
+    /// Reads the given files once each and sorts them: already stored,
+    /// given twice, or new (a candidate, whose outcome is left open).
+    fn sort_given(&self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
+        let mut outcomes = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for path in files {
+            let given = path.display().to_string();
+            let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
+            let sha256 = sha256_hex(&bytes);
+            if let Some((stored_as, received)) = self.hashes.get(&sha256) {
+                outcomes.push(Some(Outcome::AlreadyStored {
+                    given,
+                    stored_as: stored_as.clone(),
+                    received: received.clone(),
+                }));
+                continue;
+            }
+            if let Some(first) = candidates.iter().find(|c| c.sha256 == sha256) {
+                outcomes.push(Some(Outcome::Repeated {
+                    given,
+                    same_as: first.given.clone(),
+                }));
+                continue;
+            }
+            outcomes.push(None);
+            candidates.push(Candidate {
+                original_name: path
+                    .file_name()
+                    .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
+                given,
+                bytes,
+                sha256,
+                rows: 0,
+                dialect: String::new(),
+                encoding: None,
+                supersedes: Vec::new(),
+                replaced: Vec::new(),
+            });
+        }
+        Ok((outcomes, candidates))
+    }
+
+    /// Reads a new file, checking each value against everything held: a
+    /// clash with another new value is an error; with a stored one, an
+    /// error unless `--replace`, which supersedes the stored value.
+    fn read_candidate(&mut self, candidate: &mut Candidate) {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let index = self.names.len();
+        self.names.push(candidate.given.clone());
+        let mut problems = Diagnostics::default();
+        let mut rows = 0;
+        let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+        let file = read_file(
+            plan,
+            index,
+            &names[index],
+            candidate.bytes.clone(),
+            options.read.encoding,
+            &mut problems,
+            &mut 0,
+            |obs, row, file_problems| {
+                rows += 1;
+                let value = plan.show_value(obs.indicator, &obs.value);
+                let entries = held
+                    .entry((obs.unit, obs.indicator, obs.period.year()))
+                    .or_default();
+                let clashing: Vec<usize> = (0..entries.len())
+                    .filter(|&i| {
+                        !entries[i].superseded
+                            && clash(plan, obs.indicator, entries[i].period, obs.period)
+                    })
+                    .collect();
+                if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
+                    let h = &entries[i];
+                    let message = clash_message(
+                        plan,
+                        obs.unit,
+                        obs.indicator,
+                        obs.period,
+                        h.period,
+                        &place(names, h),
+                    );
+                    return file_problems.error(obs.source.line, row.period.column, message);
+                }
+                if let Some(&i) = clashing.first()
+                    && !options.replace
+                {
+                    let message = stored_clash_message(
+                        plan,
+                        (obs.unit, obs.indicator),
+                        (obs.period, &value),
+                        &entries[i],
+                        &place(names, &entries[i]),
+                    );
+                    return file_problems.error(obs.source.line, row.period.column, message);
+                }
+                for i in clashing {
+                    let h = &mut entries[i];
+                    h.superseded = true;
+                    ratios.remove(obs.unit, obs.indicator, h.period);
+                    let superseded = SupersededValue {
+                        file: reports.files[h.source.file as usize].name.clone(),
+                        line: h.source.line,
+                        unit: plan.unit(obs.unit).code.clone(),
+                        indicator: plan.indicator(obs.indicator).code.clone(),
+                        period: h.period.to_string(),
+                    };
+                    candidate.supersedes.push(superseded.clone());
+                    candidate.replaced.push(Replaced {
+                        value: superseded,
+                        old: h.value.clone(),
+                        new: value.clone(),
+                        period: obs.period.to_string(),
+                        line: obs.source.line,
+                    });
+                }
+                ratios.add(obs, row.value.column);
+                entries.push(Held {
+                    period: obs.period,
+                    source: obs.source,
+                    value,
+                    stored: false,
+                    superseded: false,
+                });
+            },
+        );
+        candidate.rows = rows;
+        candidate.dialect = file
+            .as_ref()
+            .map(|f| f.dialect.to_string())
+            .unwrap_or_default();
+        candidate.encoding = legacy_encoding(file.as_ref());
+        for d in problems.iter() {
+            if d.severity == Severity::Error {
+                self.errors.push(d.clone());
+            } else {
+                self.warnings.push(d.clone());
+            }
+        }
+    }
+
+    /// The warnings about the new files, or every error at once.
+    fn finish(self) -> Result<Diagnostics> {
+        if self.errors.has_errors() {
+            return Err(Invalid(self.errors).into());
+        }
+        let mut warnings = self.warnings;
+        let first_new = self.reports.files.len() as u32;
+        warnings.extend(self.ratios.finish(self.plan, &self.names, first_new));
+        Ok(warnings)
+    }
+}
+
+/// Where a held value is, as `file:line`.
+fn place(names: &[String], held: &Held) -> String {
+    format!("{}:{}", names[held.source.file as usize], held.source.line)
 }
 
 /// The encoding to record for a file: only a legacy one, which nothing in
