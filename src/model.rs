@@ -611,7 +611,7 @@ impl Plan {
             } else {
                 format!(
                     "unknown unit `{found}`{}",
-                    did_you_mean(found, self.units.iter().map(|u| u.code.as_str()))
+                    nearest_or_expected(found, self.units.iter().map(|u| u.code.as_str()), "unit")
                 )
             };
             problem(row.unit.column, message, false);
@@ -625,7 +625,11 @@ impl Plan {
             } else {
                 format!(
                     "unknown indicator `{found}`{}",
-                    did_you_mean(found, self.indicators.iter().map(|i| i.code.as_str()))
+                    nearest_or_expected(
+                        found,
+                        self.indicators.iter().map(|i| i.code.as_str()),
+                        "indicator"
+                    )
                 )
             };
             problem(row.indicator.column, message, false);
@@ -747,6 +751,28 @@ impl Plan {
                 Ok(Value::Text(nfc(t)))
             }
         }
+    }
+}
+
+/// "; did you mean `X`?" when a code is close to what was found, else the
+/// codes that were expected (all of them when they are few).
+fn nearest_or_expected<'a>(
+    found: &str,
+    codes: impl Iterator<Item = &'a str> + Clone,
+    what: &str,
+) -> String {
+    let near = did_you_mean(found, codes.clone());
+    if !near.is_empty() {
+        return near;
+    }
+    let codes: Vec<String> = codes.map(|c| format!("`{c}`")).collect();
+    if codes.len() <= 12 {
+        format!("; expected one of {}", codes.join(", "))
+    } else {
+        format!(
+            "; expected one of the {} {what} codes declared in the plan",
+            codes.len()
+        )
     }
 }
 

@@ -28,7 +28,7 @@ impl DecimalMark {
 pub enum NumberError {
     #[error("the value is empty; expected a number")]
     Empty,
-    #[error("`{0}` is not a number")]
+    #[error("`{0}` is not a number; expected one such as `4` or `12.5`")]
     NotANumber(String),
     #[error(
         "`{text}` is ambiguous: it reads as {grouped} with `{mark}` as a thousands separator, or as {decimal}; write it without thousands separators"
