@@ -118,7 +118,7 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                             format!(
                                 ", {} {}",
                                 lang.pick("received", "nhận ngày"),
-                                &r[..r.len().min(10)]
+                                r.get(..10).unwrap_or(r)
                             )
                         })
                         .unwrap_or_default();

@@ -115,7 +115,12 @@ impl Store {
             Some(self.lock()?)
         };
         let plan = self.load_plan()?;
-        let reports = self.reports()?;
+        let reports = if options.dry_run {
+            self.reports()?
+        } else {
+            // The exclusive lock is held: a shared one would wait for it.
+            self.reports_unlocked()?
+        };
         let mut check = Check::new(&plan, &reports, options);
         let adopted = check.read_store()?;
         let (outcomes, mut candidates) = check.sort_given(files)?;
@@ -262,30 +267,23 @@ impl Store {
         result
     }
 
-    /// Takes the store's exclusive lock, waiting for another ingest to
-    /// finish if need be; released when the returned file is dropped. The
-    /// lock is on the data folder itself (on Unix; elsewhere on the plan,
-    /// which `track` never writes), so that no lock file is created: a
-    /// failed ingest leaves the folder exactly as it found it.
+    /// Takes the store's exclusive lock (see `lock_target`), waiting for
+    /// another ingest to finish if need be; released when the returned file
+    /// is dropped.
     fn lock(&self) -> Result<File> {
-        #[cfg(unix)]
-        let target = self.root.clone();
-        #[cfg(not(unix))]
-        let target = self.plan_path();
-        let file = File::open(&target)
-            .with_context(|| format!("cannot open `{}` to lock it", target.display()))?;
+        let target = self.root.display();
+        let file = self
+            .lock_target()
+            .with_context(|| format!("cannot open `{target}` to lock it"))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                eprintln!(
-                    "track: waiting for another `track ingest` into `{}` to finish…",
-                    self.root.display()
-                );
+                eprintln!("track: `{target}` is in use by another `track`; waiting…");
                 file.lock()
-                    .with_context(|| format!("cannot lock `{}`", target.display()))?;
+                    .with_context(|| format!("cannot lock `{target}`"))?;
             }
             Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock `{}`", target.display()));
+                return Err(e).with_context(|| format!("cannot lock `{target}`"));
             }
         }
         Ok(file)

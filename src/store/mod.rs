@@ -129,6 +129,18 @@ impl Store {
     /// The report files in force, in the order they are read (which decides
     /// ties between values dated the same day): see the module's rules.
     pub fn reports(&self) -> Result<Reports> {
+        // The manifest and the folder are read under a shared lock, so as
+        // not to see the files of an ingest in progress before its
+        // manifest (and warn about them). Best effort: where the folder
+        // cannot be locked, that moment's warning is the only risk.
+        let lock = self.lock_target().and_then(|f| f.lock_shared().map(|()| f));
+        let reports = self.reports_unlocked();
+        drop(lock);
+        reports
+    }
+
+    /// `reports`, for a caller that holds the lock already.
+    fn reports_unlocked(&self) -> Result<Reports> {
         let dir = self.reports_dir();
         let present = self.present_files()?;
         let Some(manifest) = self.manifest()? else {
@@ -225,6 +237,18 @@ impl Store {
             .into_iter()
             .map(|f| (f.name, f.received))
             .collect())
+    }
+
+    /// What the store's lock is taken on: the data folder itself (on Unix;
+    /// elsewhere the plan, which `track` never writes), so that no lock
+    /// file is created and a failed ingest leaves the folder exactly as it
+    /// found it.
+    fn lock_target(&self) -> io::Result<fs::File> {
+        #[cfg(unix)]
+        let target = self.root.clone();
+        #[cfg(not(unix))]
+        let target = self.plan_path();
+        fs::File::open(target)
     }
 
     /// Names of the regular files in `reports/`, less hidden ones (the
