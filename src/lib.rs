@@ -5,6 +5,7 @@
 //! - `cli` → `settings`: the command line, then the validated settings;
 //! - `store` + `input`: the data folder, the plan's TOML shapes and the
 //!   report files as received (decoded, dialect found, rows with lines);
+//!   `store` also keeps received files with their manifest (`ingest`);
 //! - `model`: the validated plan and observations (the only validation);
 //! - `evaluate`: pure; actual, expected, gap and status per objective;
 //! - `render`: one file per output format, formatting only;

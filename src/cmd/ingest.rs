@@ -9,6 +9,7 @@ use jiff::civil::Date;
 
 use crate::cli::IngestArgs;
 use crate::diagnostic::Invalid;
+use crate::lang::Lang;
 use crate::settings::{Settings, UsageError};
 use crate::store::{IngestOptions, Outcome};
 
@@ -59,7 +60,7 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
 
     let lang = settings.style.lang;
     let dir = settings.store.reports_dir();
-    let (mut files, mut values, mut replaced) = (0, 0, 0);
+    let (mut files, mut values, mut replaced) = (0usize, 0u64, 0usize);
     settings.write(|out| {
         for outcome in &ingested.outcomes {
             match outcome {
@@ -80,10 +81,10 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                     };
                     writeln!(
                         out,
-                        "{verb} `{given}` {} `{}`: {rows} {} ({dialect})",
+                        "{verb} `{given}` {} `{}`: {} ({dialect})",
                         lang.pick("as", "thành"),
                         dir.join(stored_as).display(),
-                        lang.pick("values", "giá trị"),
+                        count(lang, *rows as usize, "value", "values", "giá trị"),
                     )?;
                     for r in values_replaced {
                         let old_period = if r.value.period == r.period {
@@ -140,8 +141,14 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         }
         let replacing = if replaced > 0 {
             format!(
-                ", {replaced} {}",
-                lang.pick("stored values superseded", "giá trị đã lưu bị thay thế")
+                ", {}",
+                count(
+                    lang,
+                    replaced,
+                    "stored value superseded",
+                    "stored values superseded",
+                    "giá trị đã lưu bị thay thế"
+                )
             )
         } else {
             String::new()
@@ -149,19 +156,19 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         if args.dry_run {
             writeln!(
                 out,
-                "{}: {files} {}, {values} {}{replacing}; {}",
+                "{}: {}, {}{replacing}; {}",
                 lang.pick("dry run", "chạy thử"),
-                lang.pick("file(s) to store", "tệp sẽ lưu"),
-                lang.pick("values", "giá trị"),
+                count(lang, files, "file to store", "files to store", "tệp sẽ lưu"),
+                count(lang, values as usize, "value", "values", "giá trị"),
                 lang.pick("nothing written", "chưa ghi gì"),
             )?;
         } else if ingested.written {
             writeln!(
                 out,
-                "{}: {files} {}, {values} {}{replacing}",
+                "{}: {}, {}{replacing}",
                 lang.pick("ingested", "đã nhập"),
-                lang.pick("file(s)", "tệp"),
-                lang.pick("values", "giá trị"),
+                count(lang, files, "file", "files", "tệp"),
+                count(lang, values as usize, "value", "values", "giá trị"),
             )?;
         } else {
             writeln!(
@@ -176,4 +183,13 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         Ok(())
     })?;
     Ok(0)
+}
+
+/// "1 value", "2 values"; Vietnamese nouns do not change.
+fn count(lang: Lang, n: usize, one: &str, many: &str, vi: &str) -> String {
+    let word = match n {
+        1 => lang.pick(one, vi),
+        _ => lang.pick(many, vi),
+    };
+    format!("{n} {word}")
 }

@@ -226,7 +226,7 @@ fn the_same_content_again_is_a_no_op() {
     let (code, stdout, _) = ingest(&other, &[path_str(&clash), path_str(&clash)]);
     assert_eq!(code, 0);
     assert!(stdout.contains("has the same content as"), "{stdout}");
-    assert!(stdout.contains("ingested: 1 file(s), 1 values"), "{stdout}");
+    assert!(stdout.contains("ingested: 1 file, 1 value"), "{stdout}");
 }
 
 #[test]
@@ -273,9 +273,9 @@ fn dry_run_says_what_would_happen_and_writes_nothing() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(tree(scratch.path()), before);
     insta::assert_snapshot!(stdout, @r"
-    would store `tests/fixtures/ingest/store/clash-value.csv` as `DIR/reports/clash-value.csv`: 1 values (UTF-8, `,` delimited, decimal mark `.`)
+    would store `tests/fixtures/ingest/store/clash-value.csv` as `DIR/reports/clash-value.csv`: 1 value (UTF-8, `,` delimited, decimal mark `.`)
       `SKHCN` `tasks-accepted` `2025-H1`: `5` (line 2) replaces `4` (DIR/reports/stored.csv:2)
-    dry run: 1 file(s) to store, 1 values, 1 stored values superseded; nothing written
+    dry run: 1 file to store, 1 value, 1 stored value superseded; nothing written
     ");
 }
 
