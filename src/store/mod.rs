@@ -87,6 +87,12 @@ impl StoredReport {
 }
 
 impl Reports {
+    /// The day each file was received, when known, indexed like
+    /// `Source::file` in a scan of these reports.
+    pub fn received(&self) -> Vec<Option<Date>> {
+        self.files.iter().map(|f| f.received).collect()
+    }
+
     /// Files given on the command line, read as they are.
     pub fn given(paths: &[PathBuf]) -> Reports {
         Reports {

@@ -184,8 +184,14 @@ fn ingest(bytes: &[u8], dialect: Dialect) -> Vec<Value> {
         _ => Encoding::Auto,
     };
     let store = Store::new(scratch.path());
+    // Any other reading option keeps its default, whatever options exist.
+    #[allow(clippy::needless_update)]
+    let read = ReadOptions {
+        encoding,
+        ..ReadOptions::default()
+    };
     let options = IngestOptions {
-        read: ReadOptions { encoding },
+        read,
         replace: false,
         dry_run: false,
         received: "2025-07-14".into(),

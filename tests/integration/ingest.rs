@@ -515,3 +515,20 @@ fn a_broken_manifest_is_an_error_that_says_where() {
         text(&scratch, &out.stderr)
     );
 }
+
+#[test]
+fn the_received_day_is_known_for_each_file_read() {
+    let scratch = fresh();
+    ingest(&scratch, &[path_str(&given("store/stored.csv"))]);
+    let store = track::store::Store::new(scratch.path());
+    let plan = store.load_plan().unwrap();
+    let reports = store.reports().unwrap();
+    let mut days = Vec::new();
+    let scan = track::store::scan(&plan, &reports, Default::default(), |obs| {
+        days.push(reports.received()[obs.source.file as usize]);
+    })
+    .unwrap();
+    let day = Some(jiff::civil::Date::constant(2025, 7, 14));
+    assert_eq!(days, [day; 3]);
+    assert_eq!(scan.received, [day]);
+}
