@@ -532,3 +532,54 @@ fn the_received_day_is_known_for_each_file_read() {
     assert_eq!(days, [day; 3]);
     assert_eq!(scan.received, [day]);
 }
+
+#[test]
+fn of_two_clashing_ingests_at_once_one_lands_and_the_other_is_refused() {
+    let scratch = fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [4, 5]
+        .iter()
+        .map(|value| {
+            let path = dir.path().join(format!("SKHCN-{value}.csv"));
+            std::fs::write(
+                &path,
+                format!("unit,indicator,period,value\nSKHCN,tasks-accepted,2024-H1,{value}\n"),
+            )
+            .unwrap();
+            path
+        })
+        .collect();
+    let binary = assert_cmd::cargo::cargo_bin("track");
+    let children: Vec<_> = files
+        .iter()
+        .map(|file| {
+            std::process::Command::new(&binary)
+                .arg("--data")
+                .arg(scratch.path())
+                .arg("ingest")
+                .arg(file)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("track starts")
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut codes: Vec<i32> = outputs.iter().map(|o| o.status.code().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, [0, 1]);
+    let refused = outputs.iter().find(|o| !o.status.success()).unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("reported `tasks-accepted` for `2024-H1` before"),
+        "{stderr}"
+    );
+    let manifest = track::store::Store::new(scratch.path())
+        .manifest()
+        .unwrap()
+        .expect("a manifest");
+    assert_eq!(manifest.files.len(), 1);
+}
