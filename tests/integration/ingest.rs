@@ -583,3 +583,33 @@ fn of_two_clashing_ingests_at_once_one_lands_and_the_other_is_refused() {
         .expect("a manifest");
     assert_eq!(manifest.files.len(), 1);
 }
+
+#[test]
+fn one_ingest_takes_windows_1258_and_utf8_files_together() {
+    let scratch = fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = dir.path().join("SKHCN-2026-H1.csv");
+    std::fs::write(
+        &utf8,
+        "unit,indicator,period,value,note\nSKHCN,tasks-accepted,2026-H1,2,Đã nghiệm thu\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = ingest(
+        &scratch,
+        &[
+            "--encoding",
+            "windows-1258",
+            path_str(&given("quirks/windows-1258.csv")),
+            path_str(&utf8),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("(Windows-1258, `;` delimited"), "{stdout}");
+    assert!(
+        stdout.contains("SKHCN-2026-H1.csv`: 1 value (UTF-8,"),
+        "{stdout}"
+    );
+    let exported = values(&export(&scratch, &[]));
+    assert_eq!(exported[0][4], NOTE);
+    assert_eq!(exported[3][4], "Đã nghiệm thu");
+}
