@@ -68,10 +68,21 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("`{arg}` needs a value"));
         match arg.as_str() {
-            "--rows" => rows = Some(value()?.replace('_', "").parse().map_err(|e| format!("--rows: {e}"))?),
+            "--rows" => {
+                rows = Some(
+                    value()?
+                        .replace('_', "")
+                        .parse()
+                        .map_err(|e| format!("--rows: {e}"))?,
+                )
+            }
             "--out" => out = Some(PathBuf::from(value()?)),
             "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            other => return Err(format!("unknown argument `{other}`; expected --rows N --out DIR [--seed S]")),
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`; expected --rows N --out DIR [--seed S]"
+                ));
+            }
         }
     }
     Ok(Args {
@@ -99,9 +110,13 @@ fn main() {
             if written >= args.rows {
                 break 'units;
             }
-            let path = args.out.join("reports").join(format!("{}-{year}.csv", unit_code(unit)));
+            let path = args
+                .out
+                .join("reports")
+                .join(format!("{}-{year}.csv", unit_code(unit)));
             let mut out = BufWriter::new(fs::File::create(&path).expect("create a report file"));
-            out.write_all(b"unit,indicator,period,value,note\n").unwrap();
+            out.write_all(b"unit,indicator,period,value,note\n")
+                .unwrap();
             for month in 1..=12u64 {
                 for indicator in 0..INDICATORS {
                     if written >= args.rows {
@@ -112,8 +127,12 @@ fn main() {
                     write!(line, "{},{code},{year}-{month:02},", unit_code(unit)).unwrap();
                     match indicator {
                         i if i < FLOWS => write!(line, "{}", rng.below(40)).unwrap(),
-                        i if i < FLOWS + STOCKS => write!(line, "{}", 500 + rng.below(500) + u64::from(month)).unwrap(),
-                        i if i < FLOWS + STOCKS + ORDINALS => line.push_str(LEVELS[rng.below(4) as usize]),
+                        i if i < FLOWS + STOCKS => {
+                            write!(line, "{}", 500 + rng.below(500) + u64::from(month)).unwrap()
+                        }
+                        i if i < FLOWS + STOCKS + ORDINALS => {
+                            line.push_str(LEVELS[rng.below(4) as usize])
+                        }
                         _ => line.push_str(ASSESSMENTS[rng.below(3) as usize]),
                     }
                     line.push(',');
@@ -128,7 +147,10 @@ fn main() {
             out.flush().unwrap();
         }
     }
-    eprintln!("gen_reports: {written} rows from {units} units in {}", args.out.display());
+    eprintln!(
+        "gen_reports: {written} rows from {units} units in {}",
+        args.out.display()
+    );
 }
 
 fn unit_code(unit: usize) -> String {
@@ -155,10 +177,18 @@ fn plan(units: usize) -> String {
          title_en = \"National-scale benchmark plan\"\nstart = 2024-01-01\ncadence = \"month\"\n\n[units]\n",
     );
     for unit in 0..units {
-        writeln!(p, "{} = {{ name = \"Xã số {unit}\", name_en = \"Commune {unit}\" }}", unit_code(unit)).unwrap();
+        writeln!(
+            p,
+            "{} = {{ name = \"Xã số {unit}\", name_en = \"Commune {unit}\" }}",
+            unit_code(unit)
+        )
+        .unwrap();
     }
     let reporters = "[".to_string()
-        + &(0..units).map(|u| format!("\"{}\"", unit_code(u))).collect::<Vec<_>>().join(", ")
+        + &(0..units)
+            .map(|u| format!("\"{}\"", unit_code(u)))
+            .collect::<Vec<_>>()
+            .join(", ")
         + "]";
     for indicator in 0..INDICATORS {
         let code = indicator_code(indicator);
@@ -181,18 +211,53 @@ fn plan(units: usize) -> String {
         let by = if i % 2 == 0 { 2025 } else { 2030 };
         let months = if by == 2025 { 24 } else { 84 };
         let low = scale * 20 * months;
-        objective(format!("count-{i:02}"), indicator_code(i - 1), format!("{low}-{}", low * 3 / 2), by);
+        objective(
+            format!("count-{i:02}"),
+            indicator_code(i - 1),
+            format!("{low}-{}", low * 3 / 2),
+            by,
+        );
     }
     for i in 1..=STOCKS {
-        objective(format!("stock-{i:02}-2030"), indicator_code(FLOWS + i - 1), format!(">= {}", scale * 800), 2030);
+        objective(
+            format!("stock-{i:02}-2030"),
+            indicator_code(FLOWS + i - 1),
+            format!(">= {}", scale * 800),
+            2030,
+        );
     }
     for i in 1..=10 {
         let (num, den) = (indicator_code(i - 1), indicator_code(i % FLOWS));
-        objective(format!("ratio-{i:02}"), format!("{num} / {den}"), ">= 90%".into(), 2030);
+        objective(
+            format!("ratio-{i:02}"),
+            format!("{num} / {den}"),
+            ">= 90%".into(),
+            2030,
+        );
     }
-    objective("ratio-stocks".into(), format!("{} / {}", indicator_code(FLOWS), indicator_code(FLOWS + 1)), "> 95%".into(), 2030);
-    objective("per-year".into(), indicator_code(0), format!("{}-{} per year", scale * 200, scale * 300), 2030);
-    objective("level-2030".into(), indicator_code(FLOWS + STOCKS), ">= kha".into(), 2030);
-    objective("assessment-2030".into(), indicator_code(FLOWS + STOCKS + ORDINALS), "qualitative".into(), 2030);
+    objective(
+        "ratio-stocks".into(),
+        format!("{} / {}", indicator_code(FLOWS), indicator_code(FLOWS + 1)),
+        "> 95%".into(),
+        2030,
+    );
+    objective(
+        "per-year".into(),
+        indicator_code(0),
+        format!("{}-{} per year", scale * 200, scale * 300),
+        2030,
+    );
+    objective(
+        "level-2030".into(),
+        indicator_code(FLOWS + STOCKS),
+        ">= kha".into(),
+        2030,
+    );
+    objective(
+        "assessment-2030".into(),
+        indicator_code(FLOWS + STOCKS + ORDINALS),
+        "qualitative".into(),
+        2030,
+    );
     p
 }

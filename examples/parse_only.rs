@@ -29,10 +29,15 @@ fn main() {
     let mut record = simd_csv::ByteRecord::new();
     for path in &files {
         let bytes = std::fs::read(path).expect("a readable file");
-        let mut reader = simd_csv::TotalReaderBuilder::new().has_headers(true).from_bytes(&bytes);
+        let mut reader = simd_csv::TotalReaderBuilder::new()
+            .has_headers(true)
+            .from_bytes(&bytes);
         while reader.read_byte_record(&mut record) {
             rows += 1;
-            let value: i64 = std::str::from_utf8(&record[3]).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let value: i64 = std::str::from_utf8(&record[3])
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             match sums.get_mut(&record[1]) {
                 Some(sum) => *sum += value,
                 None => {

@@ -94,6 +94,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// The manual page (roff), to standard output
     Man,
+    /// Check report files against the plan and the stored reports, then store them; all or nothing
+    Ingest(IngestArgs),
+    /// Every stored value in force as one CSV: unit,indicator,period,value,note,file,line
+    Export(ExportArgs),
 }
 
 impl Command {
@@ -185,4 +189,30 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Report files as received (CSV or Excel's "Unicode text")
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Check the files and say what would be stored and replaced; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Let the new values supersede stored values for the same unit, indicator and period (the old ones stay on record)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// When the files were received, if not now (2025-07-14) [default: now]
+    #[arg(long, value_name = "DATE")]
+    pub received: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Also the superseded values, with columns `in_force` and `superseded_by`
+    #[arg(long)]
+    pub all: bool,
 }

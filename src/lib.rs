@@ -5,6 +5,7 @@
 //! - `cli` → `settings`: the command line, then the validated settings;
 //! - `store` + `input`: the data folder, the plan's TOML shapes and the
 //!   report files as received (decoded, dialect found, rows with lines);
+//!   `store` also keeps received files with their manifest (`ingest`);
 //! - `model`: the validated plan and observations (the only validation);
 //! - `evaluate`: pure; actual, expected, gap and status per objective;
 //! - `completeness`: pure; which owed reports came in, late or not at all;
@@ -70,6 +71,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 Command::Validate(args) => cmd::validate::run(&settings, args),
                 Command::Completeness(args) => cmd::completeness::run(&settings, args),
                 Command::Template(args) => cmd::template::run(&settings, args),
+                Command::Ingest(args) => cmd::ingest::run(&settings, args),
+                Command::Export(args) => cmd::export::run(&settings, args),
                 Command::Completions(_) | Command::Man => unreachable!("handled above"),
             }
         }),

@@ -543,6 +543,21 @@ impl Plan {
         (0..self.objectives.len() as u32).map(ObjectiveId)
     }
 
+    /// A value as a report would write it: a plain number with `.`
+    /// decimals, a level's code, or the text.
+    pub fn show_value(&self, indicator: IndicatorId, value: &Value) -> String {
+        match value {
+            Value::Number(n) => n.normalize().to_string(),
+            Value::Level(rank) => match &self.indicator(indicator).kind {
+                IndicatorKind::Ordinal(levels) => levels
+                    .get(*rank)
+                    .map_or_else(|| (rank + 1).to_string(), |l| l.code.clone()),
+                _ => (rank + 1).to_string(),
+            },
+            Value::Text(t) => t.to_string(),
+        }
+    }
+
     /// Case-insensitive lookup of a unit code.
     pub fn unit_id(&self, code: &str) -> Option<UnitId> {
         lookup(&self.unit_keys, code)
@@ -596,7 +611,7 @@ impl Plan {
             } else {
                 format!(
                     "unknown unit `{found}`{}",
-                    did_you_mean(found, self.units.iter().map(|u| u.code.as_str()))
+                    nearest_or_expected(found, self.units.iter().map(|u| u.code.as_str()), "unit")
                 )
             };
             problem(row.unit.column, message, false);
@@ -610,7 +625,11 @@ impl Plan {
             } else {
                 format!(
                     "unknown indicator `{found}`{}",
-                    did_you_mean(found, self.indicators.iter().map(|i| i.code.as_str()))
+                    nearest_or_expected(
+                        found,
+                        self.indicators.iter().map(|i| i.code.as_str()),
+                        "indicator"
+                    )
                 )
             };
             problem(row.indicator.column, message, false);
@@ -641,6 +660,20 @@ impl Plan {
                         "unit `{}` is not expected to report `{}`; the value is kept",
                         self.unit(u).code,
                         indicator.code
+                    ),
+                    true,
+                );
+            }
+        }
+        if let Some(p) = period {
+            let last = self.last_deadline();
+            if p.end() < self.start || p.start() > last {
+                problem(
+                    row.period.column,
+                    format!(
+                        "period `{p}` is outside the plan's years ({} to {}); the value is kept, but no objective counts it",
+                        self.start.year(),
+                        last.year()
                     ),
                     true,
                 );
@@ -729,6 +762,28 @@ fn nfc_owned(text: String) -> String {
     match nfc(&text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(normalised) => normalised,
+    }
+}
+
+/// "; did you mean `X`?" when a code is close to what was found, else the
+/// codes that were expected (all of them when they are few).
+fn nearest_or_expected<'a>(
+    found: &str,
+    codes: impl Iterator<Item = &'a str> + Clone,
+    what: &str,
+) -> String {
+    let near = did_you_mean(found, codes.clone());
+    if !near.is_empty() {
+        return near;
+    }
+    let codes: Vec<String> = codes.map(|c| format!("`{c}`")).collect();
+    if codes.len() <= 12 {
+        format!("; expected one of {}", codes.join(", "))
+    } else {
+        format!(
+            "; expected one of the {} {what} codes declared in the plan",
+            codes.len()
+        )
     }
 }
 

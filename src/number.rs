@@ -28,7 +28,7 @@ impl DecimalMark {
 pub enum NumberError {
     #[error("the value is empty; expected a number")]
     Empty,
-    #[error("`{0}` is not a number")]
+    #[error("`{0}` is not a number; expected one such as `4` or `12.5`")]
     NotANumber(String),
     #[error(
         "`{text}` is ambiguous: it reads as {grouped} with `{mark}` as a thousands separator, or as {decimal}; write it without thousands separators"
@@ -86,8 +86,23 @@ pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberErro
             }
             format!("{whole}.{fraction}")
         }
-        _ => {
-            let plain: String = digits.chars().filter(char::is_ascii_digit).collect();
+        [.., (last_at, last)] => {
+            // `1.234.567,5` in a `;` file: grouped thousands, then the
+            // decimal mark; the suggestion keeps the decimals.
+            let grouped_then_decimal = *last == mark.char()
+                && separators[..separators.len() - 1]
+                    .iter()
+                    .all(|&(_, c)| c != mark.char());
+            let whole: String = digits[..*last_at]
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let plain = if grouped_then_decimal {
+                format!("{sign}{whole}{}{}", mark.char(), &digits[last_at + 1..])
+            } else {
+                let all: String = digits.chars().filter(char::is_ascii_digit).collect();
+                format!("{sign}{all}")
+            };
             return Err(NumberError::Grouped(s.to_string(), plain));
         }
     };
@@ -148,5 +163,20 @@ mod tests {
             parse_number("1.234,5", DecimalMark::Comma),
             Err(NumberError::Grouped(..))
         ));
+        // The suggestion keeps a decimal part written with the file's mark.
+        assert_eq!(
+            parse_number("1.234.567,5", DecimalMark::Comma),
+            Err(NumberError::Grouped(
+                "1.234.567,5".into(),
+                "1234567,5".into()
+            ))
+        );
+        assert_eq!(
+            parse_number("-1,234,567.25", DecimalMark::Point),
+            Err(NumberError::Grouped(
+                "-1,234,567.25".into(),
+                "-1234567.25".into()
+            ))
+        );
     }
 }

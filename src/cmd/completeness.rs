@@ -23,10 +23,10 @@ pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
         .iter()
         .map(|c| indicator_id(&plan, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let files = settings.store.report_files()?;
-    let received = settings.store.received_on(&files);
+    let reports = settings.store.reports()?;
+    let received = reports.received();
     let mut tracker = Tracker::new(&plan, settings.as_of).only(&units, &indicators);
-    let scan = store::scan(&plan, &files, settings.read, |obs| {
+    let scan = store::scan(&plan, &reports, settings.read, |obs| {
         tracker.add(obs, received[obs.source.file as usize]);
     })?;
     print_data_warnings(&scan.warnings);

@@ -5,6 +5,8 @@ pub mod check;
 pub mod completeness;
 pub mod completions;
 pub mod explain;
+pub mod export;
+pub mod ingest;
 pub mod man;
 pub mod report;
 pub mod template;
@@ -28,14 +30,14 @@ pub(crate) fn evaluate(
     units: &[UnitId],
     traced: Option<ObjectiveId>,
 ) -> Result<(Outcome, Completeness, Scan)> {
-    let files = settings.store.report_files()?;
-    let received = settings.store.received_on(&files);
+    let reports = settings.store.reports()?;
+    let received = reports.received();
     let mut evaluator = Evaluator::new(plan, settings.as_of);
     if let Some(id) = traced {
         evaluator = evaluator.trace(id);
     }
     let mut tracker = Tracker::new(plan, settings.as_of).only(units, &[]);
-    let scan = store::scan(plan, &files, settings.read, |obs| {
+    let scan = store::scan(plan, &reports, settings.read, |obs| {
         if units.is_empty() || units.contains(&obs.unit) {
             evaluator.add(obs);
             tracker.add(obs, received[obs.source.file as usize]);

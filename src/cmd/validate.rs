@@ -5,20 +5,32 @@ use anyhow::Result;
 
 use crate::cli::ValidateArgs;
 use crate::settings::Settings;
-use crate::store;
+use crate::store::{self, Reports};
 
 pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
-    let files = if args.files.is_empty() {
-        settings.store.report_files()?
+    let reports = if args.files.is_empty() {
+        settings.store.reports()?
     } else {
-        args.files.clone()
+        Reports::given(&args.files)
     };
-    let scan = store::scan(&plan, &files, settings.read, |_| {})?;
+    let scan = store::scan(&plan, &reports, settings.read, |_| {})?;
     for warning in scan.warnings.iter() {
         eprintln!("{warning}");
     }
     let lang = settings.style.lang;
+    let superseded = if scan.superseded == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} {})",
+            scan.superseded,
+            lang.pick(
+                "superseded, kept on record",
+                "giá trị đã được thay thế, vẫn lưu"
+            )
+        )
+    };
     let warnings = if scan.warnings.is_empty() {
         String::new()
     } else {
@@ -31,7 +43,7 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
     settings.write(|out| {
         writeln!(
             out,
-            "{}: {} {}, {} {}, {} {}{warnings}",
+            "{}: {} {}, {} {}, {} {}{superseded}{warnings}",
             lang.pick("valid", "hợp lệ"),
             plan.objectives.len(),
             lang.pick("objectives", "mục tiêu"),

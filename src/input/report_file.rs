@@ -11,15 +11,31 @@ use crate::number::DecimalMark;
 use crate::text::fold;
 
 /// How to decode bytes that carry no byte-order mark.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-8, or UTF-16 when the file starts with a byte-order mark.
     #[default]
     Auto,
-    /// Legacy Vietnamese Windows code page (TCVN-era files).
+    /// Legacy Vietnamese Windows code page (TCVN-era files), for files
+    /// that are not valid UTF-8 (the others are still read as UTF-8).
     #[value(name = "windows-1258")]
+    #[serde(rename = "windows-1258")]
     Windows1258,
 }
+
+/// The name `Dialect::encoding` gives the legacy Vietnamese code page.
+pub const WINDOWS_1258: &str = "Windows-1258";
 
 /// One cell: its text and its 1-based column (field position).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,6 +273,12 @@ fn decode(
         ));
     }
     match encoding {
+        // Valid UTF-8 beyond ASCII is, in practice, never Windows-1258 text:
+        // read it as UTF-8, so that a batch read with the option may mix
+        // both kinds without garbling the UTF-8 files.
+        Encoding::Windows1258 if std::str::from_utf8(&bytes).is_ok() => {
+            utf8(name, bytes).map(|t| (t, "UTF-8"))
+        }
         Encoding::Windows1258 => {
             let (text, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(&bytes);
             // A Windows-1258 file is NFD-like (base letter plus tone mark):
@@ -265,7 +287,7 @@ fn decode(
                 Cow::Borrowed(t) => t.to_string(),
                 Cow::Owned(t) => t,
             };
-            Ok((text, "Windows-1258"))
+            Ok((text, WINDOWS_1258))
         }
         Encoding::Auto => utf8(name, bytes).map(|t| (t, "UTF-8")),
     }
@@ -458,6 +480,15 @@ mod tests {
         assert!(err.message.contains("--encoding windows-1258"));
         let file = ReportFile::parse("r.csv", bytes, Encoding::Windows1258).unwrap();
         assert_eq!(file.dialect.encoding, "Windows-1258");
+    }
+
+    #[test]
+    fn windows_1258_is_only_for_what_is_not_utf8() {
+        let text = "unit,indicator,period,value,note\nSKHCN,x,2025,1,Đã duyệt\n";
+        let file =
+            ReportFile::parse("r.csv", text.as_bytes().to_vec(), Encoding::Windows1258).unwrap();
+        assert_eq!(file.dialect.encoding, "UTF-8");
+        assert_eq!(rows(&file)[0].5.as_deref(), Some("Đã duyệt"));
     }
 
     #[test]

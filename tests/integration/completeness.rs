@@ -142,9 +142,12 @@ fn late_reports_are_those_received_after_their_due_date() {
         })
         .collect();
     let mut tracker = Tracker::new(&plan, "2026-01-20".parse().unwrap());
-    track::store::scan(&plan, &files, Default::default(), |obs| {
-        tracker.add(obs, received[obs.source.file as usize])
-    })
+    track::store::scan(
+        &plan,
+        &track::store::Reports::given(&files),
+        Default::default(),
+        |obs| tracker.add(obs, received[obs.source.file as usize]),
+    )
     .unwrap();
     let completeness = tracker.finish();
     assert_eq!(
@@ -216,4 +219,48 @@ fn a_missing_report_is_a_warning_in_report_and_check() {
         .stdout;
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["missing_reports"], serde_json::json!([]));
+}
+
+#[test]
+fn a_report_ingested_after_its_due_date_is_late() {
+    // 2025-H1 of the tiny plan is due 2025-07-15; 2025-H2 on 2026-01-15.
+    let scratch = Scratch::with_plan(&fixture("tiny/plan.toml"));
+    let dir = tempfile::tempdir().unwrap();
+    let h1 = dir.path().join("h1.csv");
+    let h2 = dir.path().join("h2.csv");
+    std::fs::write(&h1, "unit,indicator,period,value\nA,done,2025-H1,4\n").unwrap();
+    std::fs::write(&h2, "unit,indicator,period,value\nA,done,2025-H2,4\n").unwrap();
+    for (file, received) in [(&h1, "2025-07-10"), (&h2, "2026-02-01")] {
+        track()
+            .arg("--data")
+            .arg(scratch.path())
+            .args(["ingest", "--received", received])
+            .arg(file)
+            .assert()
+            .success();
+    }
+    let out = track()
+        .arg("--data")
+        .arg(scratch.path())
+        .args(["completeness", "--as-of", "2026-02-01", "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.contains("A,done,half-year,2025-H1,2025-07-15,reported,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("A,done,half-year,2025-H2,2026-01-15,late,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("A,done,half-year,2024-H1,2024-07-15,missing,"),
+        "{csv}"
+    );
 }

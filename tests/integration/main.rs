@@ -3,8 +3,11 @@
 
 mod check;
 mod completeness;
+mod dialects;
 mod explain;
+mod export;
 mod handworked;
+mod ingest;
 mod manual;
 mod report;
 mod spreadsheet;
@@ -13,6 +16,7 @@ mod terminal;
 mod usage;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -71,4 +75,24 @@ impl Scratch {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// Every file under `dir` (hidden ones too) with its bytes: what
+/// "byte-identical" compares.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(folder) = todo.pop() {
+        for entry in std::fs::read_dir(&folder).expect("list a folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                files.insert(path.clone(), Vec::new());
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read a file");
+                files.insert(path, bytes);
+            }
+        }
+    }
+    files
 }

@@ -1,0 +1,745 @@
+//! Adding received report files to the store (`track ingest`), as one
+//! transaction: all the files or none of them.
+//!
+//! Under an exclusive lock on the data folder, the new files are read
+//! through validation together with the stored ones; any error stops the
+//! ingest before anything is written. Then each new file is written to a
+//! temporary file in `reports/` and renamed to its free name, and the
+//! manifest, written the same way, is renamed last: until that rename the
+//! new files are not in the manifest and so are not read (see `store`). A
+//! crash at any point leaves the old store, plus at most some unlisted
+//! files that the next commands warn about.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
+use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
+use super::{MANIFEST, ReadOptions, Reports, Store};
+use crate::diagnostic::{Diagnostics, Invalid, Severity};
+use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
+use crate::model::{IndicatorId, Plan, Source, UnitId};
+use crate::period::Period;
+
+/// How to ingest.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub read: ReadOptions,
+    /// Let new values supersede the stored values they clash with.
+    pub replace: bool,
+    /// Check and say what would happen; write nothing.
+    pub dry_run: bool,
+    /// When the files were received, as the manifest records it.
+    pub received: String,
+}
+
+/// What an ingest did (or, with `dry_run`, would do).
+#[derive(Debug)]
+pub struct Ingested {
+    pub outcomes: Vec<Outcome>,
+    /// Warnings about the new files (not about files stored before).
+    pub warnings: Diagnostics,
+    /// Whether the store was written (false for a dry run or when every
+    /// file was already stored).
+    pub written: bool,
+}
+
+/// What became of one given file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored (or to be stored) under `stored_as` in `reports/`.
+    Stored {
+        given: String,
+        stored_as: String,
+        rows: u64,
+        dialect: String,
+        replaced: Vec<Replaced>,
+    },
+    /// The same bytes are already stored: nothing to do.
+    AlreadyStored {
+        given: String,
+        stored_as: String,
+        received: Option<String>,
+    },
+    /// Given twice in one ingest: the second copy is skipped.
+    Repeated { given: String, same_as: String },
+}
+
+/// A stored value that a new file superseded.
+#[derive(Debug)]
+pub struct Replaced {
+    pub value: SupersededValue,
+    pub old: String,
+    /// The new value and its period (which may differ: a quarter can
+    /// supersede the half year it overlaps).
+    pub new: String,
+    pub period: String,
+    /// Where the new value is (the given file's line).
+    pub line: u32,
+}
+
+/// A value already held, to catch clashes with the ones coming in.
+struct Held {
+    period: Period,
+    source: Source,
+    value: String,
+    stored: bool,
+    superseded: bool,
+}
+
+/// A given file that is new to the store.
+struct Candidate {
+    given: String,
+    original_name: String,
+    bytes: Vec<u8>,
+    sha256: String,
+    rows: u64,
+    dialect: String,
+    encoding: Option<Encoding>,
+    supersedes: Vec<SupersededValue>,
+    replaced: Vec<Replaced>,
+}
+
+impl Store {
+    /// Validates `files` against the plan and the stored reports and, when
+    /// all is well, stores them. Every problem of every file is an error
+    /// together (`Invalid`); then nothing is written.
+    pub fn ingest(&self, files: &[PathBuf], options: &IngestOptions) -> Result<Ingested> {
+        let _lock = if options.dry_run {
+            None
+        } else {
+            Some(self.lock()?)
+        };
+        let plan = self.load_plan()?;
+        let reports = if options.dry_run {
+            self.reports()?
+        } else {
+            // The exclusive lock is held: a shared one would wait for it.
+            self.reports_unlocked()?
+        };
+        let mut check = Check::new(&plan, &reports, options);
+        let adopted = check.read_store()?;
+        let (outcomes, mut candidates) = check.sort_given(files)?;
+        for candidate in &mut candidates {
+            check.read_candidate(candidate);
+        }
+        let warnings = check.finish()?;
+        let chosen = self.choose_names(&reports, &candidates)?;
+
+        let mut manifest = reports.manifest.clone().unwrap_or_else(|| Manifest {
+            format: manifest::FORMAT,
+            files: adopted.clone(),
+        });
+        for (candidate, (name, _)) in candidates.iter().zip(&chosen) {
+            manifest.files.push(Entry {
+                file: name.clone(),
+                sha256: candidate.sha256.clone(),
+                received: Some(options.received.clone()),
+                original_name: Some(candidate.original_name.clone()),
+                rows: candidate.rows,
+                dialect: Some(candidate.dialect.clone()),
+                encoding: candidate.encoding,
+                supersedes: candidate.supersedes.clone(),
+            });
+        }
+        let written = !options.dry_run && !candidates.is_empty();
+        if written {
+            let adopt_first = reports.manifest.is_none() && !adopted.is_empty();
+            self.write(&candidates, &chosen, &manifest, adopt_first, &adopted)?;
+        }
+
+        let mut fresh = candidates.into_iter().zip(chosen);
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    let (c, (stored_as, _)) = fresh.next().expect("one candidate per open outcome");
+                    Outcome::Stored {
+                        given: c.given,
+                        stored_as,
+                        rows: c.rows,
+                        dialect: c.dialect,
+                        replaced: c.replaced,
+                    }
+                })
+            })
+            .collect();
+        Ok(Ingested {
+            outcomes,
+            warnings,
+            written,
+        })
+    }
+
+    /// The name each new file is stored under in `reports/` (the one it
+    /// was sent with when free), and whether it writes over an unlisted
+    /// copy of itself left by an interrupted ingest.
+    fn choose_names(
+        &self,
+        reports: &Reports,
+        candidates: &[Candidate],
+    ) -> Result<Vec<(String, bool)>> {
+        let dir = self.reports_dir();
+        let listed: HashSet<String> = reports
+            .files
+            .iter()
+            .map(|f| f.name.to_lowercase())
+            .collect();
+        // Compared without case: Windows and macOS folders ignore it.
+        let mut taken: HashSet<String> = self
+            .present_files()?
+            .iter()
+            .map(|n| n.to_lowercase())
+            .collect();
+        taken.insert(MANIFEST.to_string());
+        let mut chosen: Vec<(String, bool)> = Vec::new();
+        for candidate in candidates {
+            let name = free_name(&candidate.original_name, |name| {
+                let key = name.to_lowercase();
+                if chosen.iter().any(|(c, _)| c.to_lowercase() == key) {
+                    Taken::Yes
+                } else if !taken.contains(&key) {
+                    Taken::No
+                } else if !listed.contains(&key)
+                    && fs::read(dir.join(name)).is_ok_and(|b| b == candidate.bytes)
+                {
+                    Taken::ByThisFile
+                } else {
+                    Taken::Yes
+                }
+            });
+            chosen.push(name);
+        }
+        Ok(chosen)
+    }
+
+    /// Writes the new files, then the manifest; on failure, removes what it
+    /// wrote, so that the store is as it was.
+    fn write(
+        &self,
+        candidates: &[Candidate],
+        chosen: &[(String, bool)],
+        manifest: &Manifest,
+        adopt_first: bool,
+        adopted: &[Entry],
+    ) -> Result<()> {
+        let dir = self.reports_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        remove_stale_parts(&dir);
+        let mut created: Vec<PathBuf> = Vec::new();
+        let mut wrote_manifest = false;
+        let result = (|| -> Result<()> {
+            if adopt_first {
+                // A store filled by hand gets its manifest first, listing
+                // what it holds: from then on a file not in the manifest
+                // is never read, so a crash below cannot add half an ingest.
+                let adoption = Manifest {
+                    format: manifest::FORMAT,
+                    files: adopted.to_vec(),
+                };
+                write_file(&dir, MANIFEST, adoption.to_json().as_bytes(), true)?;
+                wrote_manifest = true;
+                sync_dir(&dir);
+            }
+            for (candidate, (name, reuse)) in candidates.iter().zip(chosen) {
+                write_file(&dir, name, &candidate.bytes, *reuse)?;
+                if !reuse {
+                    created.push(dir.join(name));
+                }
+            }
+            sync_dir(&dir);
+            write_file(&dir, MANIFEST, manifest.to_json().as_bytes(), true)?;
+            sync_dir(&dir);
+            Ok(())
+        })();
+        if result.is_err() {
+            for path in &created {
+                let _ = fs::remove_file(path);
+            }
+            if wrote_manifest {
+                let _ = fs::remove_file(dir.join(MANIFEST));
+            }
+        }
+        result
+    }
+
+    /// Takes the store's exclusive lock (see `lock_target`), waiting for
+    /// another ingest to finish if need be; released when the returned file
+    /// is dropped.
+    fn lock(&self) -> Result<File> {
+        let target = self.root.display();
+        let file = self
+            .lock_target()
+            .with_context(|| format!("cannot open `{target}` to lock it"))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                eprintln!("track: `{target}` is in use by another `track`; waiting…");
+                file.lock()
+                    .with_context(|| format!("cannot lock `{target}`"))?;
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock `{target}`"));
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// One ingest's reading: the stored values in force, then the new ones,
+/// each checked against all held before it. Holds a small entry per value
+/// (an ingest is not a report over years of data, and naming the earlier
+/// row of a clash needs it).
+struct Check<'a> {
+    plan: &'a Plan,
+    reports: &'a Reports,
+    options: &'a IngestOptions,
+    /// File names for diagnostics, indexed by `Source::file`: the stored
+    /// files, then the given ones.
+    names: Vec<String>,
+    held: HashMap<(UnitId, IndicatorId, i16), Vec<Held>>,
+    /// Stored content by SHA-256: the name it is stored under and when it
+    /// was received.
+    hashes: HashMap<String, (String, Option<String>)>,
+    ratios: RatioCheck,
+    errors: Diagnostics,
+    warnings: Diagnostics,
+}
+
+impl<'a> Check<'a> {
+    fn new(plan: &'a Plan, reports: &'a Reports, options: &'a IngestOptions) -> Check<'a> {
+        Check {
+            plan,
+            reports,
+            options,
+            names: reports
+                .files
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect(),
+            held: HashMap::new(),
+            hashes: HashMap::new(),
+            ratios: RatioCheck::new(plan),
+            errors: Diagnostics::default(),
+            warnings: Diagnostics::default(),
+        }
+    }
+
+    /// Reads the store as it is: its values in force and its hashes. For a
+    /// store without a manifest, returns the entries that adopt its files.
+    fn read_store(&mut self) -> Result<Vec<Entry>> {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let mut adopted = Vec::new();
+        for (index, report) in reports.files.iter().enumerate() {
+            let bytes = fs::read(&report.path)
+                .with_context(|| format!("cannot read `{}`", self.names[index]))?;
+            let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
+            let superseded = superseded_in(plan, report);
+            let mut problems = Diagnostics::default();
+            let mut rows = 0;
+            let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+            let file = read_file(
+                plan,
+                index,
+                &names[index],
+                bytes,
+                report.encoding.unwrap_or(options.read.encoding),
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
+                        return;
+                    }
+                    rows += 1;
+                    let entries = held
+                        .entry((obs.unit, obs.indicator, obs.period.year()))
+                        .or_default();
+                    if let Some(h) = entries
+                        .iter()
+                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
+                    {
+                        let message = clash_message(
+                            plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(names, h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    ratios.add(obs, row.value.column);
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value: plan.show_value(obs.indicator, &obs.value),
+                        stored: true,
+                        superseded: false,
+                    });
+                },
+            );
+            // Warnings about stored files were given when they came in.
+            for d in problems.iter().filter(|d| d.severity == Severity::Error) {
+                self.errors.push(d.clone());
+            }
+            let received = reports
+                .manifest
+                .as_ref()
+                .and_then(|m| m.files.get(index))
+                .and_then(|e| e.received.clone());
+            self.hashes
+                .entry(sha256.clone())
+                .or_insert((report.name.clone(), received));
+            if reports.manifest.is_none() {
+                adopted.push(Entry {
+                    file: report.name.clone(),
+                    sha256,
+                    received: None,
+                    original_name: None,
+                    rows,
+                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
+                    encoding: legacy_encoding(file.as_ref()),
+                    supersedes: Vec::new(),
+                });
+            }
+        }
+        Ok(adopted)
+    }
+
+    /// Reads the given files once each and sorts them: already stored,
+    /// given twice, or new (a candidate, whose outcome is left open).
+    fn sort_given(&self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
+        let mut outcomes = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for path in files {
+            let given = path.display().to_string();
+            let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
+            let sha256 = sha256_hex(&bytes);
+            if let Some((stored_as, received)) = self.hashes.get(&sha256) {
+                outcomes.push(Some(Outcome::AlreadyStored {
+                    given,
+                    stored_as: stored_as.clone(),
+                    received: received.clone(),
+                }));
+                continue;
+            }
+            if let Some(first) = candidates.iter().find(|c| c.sha256 == sha256) {
+                outcomes.push(Some(Outcome::Repeated {
+                    given,
+                    same_as: first.given.clone(),
+                }));
+                continue;
+            }
+            outcomes.push(None);
+            candidates.push(Candidate {
+                original_name: path
+                    .file_name()
+                    .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
+                given,
+                bytes,
+                sha256,
+                rows: 0,
+                dialect: String::new(),
+                encoding: None,
+                supersedes: Vec::new(),
+                replaced: Vec::new(),
+            });
+        }
+        Ok((outcomes, candidates))
+    }
+
+    /// Reads a new file, checking each value against everything held: a
+    /// clash with another new value is an error; with a stored one, an
+    /// error unless `--replace`, which supersedes the stored value.
+    fn read_candidate(&mut self, candidate: &mut Candidate) {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let index = self.names.len();
+        self.names.push(candidate.given.clone());
+        let mut problems = Diagnostics::default();
+        let mut rows = 0;
+        let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+        let file = read_file(
+            plan,
+            index,
+            &names[index],
+            candidate.bytes.clone(),
+            options.read.encoding,
+            &mut problems,
+            &mut 0,
+            |obs, row, file_problems| {
+                rows += 1;
+                let value = plan.show_value(obs.indicator, &obs.value);
+                let entries = held
+                    .entry((obs.unit, obs.indicator, obs.period.year()))
+                    .or_default();
+                let clashing: Vec<usize> = (0..entries.len())
+                    .filter(|&i| {
+                        !entries[i].superseded
+                            && clash(plan, obs.indicator, entries[i].period, obs.period)
+                    })
+                    .collect();
+                if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
+                    let h = &entries[i];
+                    let message = clash_message(
+                        plan,
+                        obs.unit,
+                        obs.indicator,
+                        obs.period,
+                        h.period,
+                        &place(names, h),
+                    );
+                    return file_problems.error(obs.source.line, row.period.column, message);
+                }
+                if let Some(&i) = clashing.first()
+                    && !options.replace
+                {
+                    let message = stored_clash_message(
+                        plan,
+                        (obs.unit, obs.indicator),
+                        (obs.period, &value),
+                        &entries[i],
+                        &place(names, &entries[i]),
+                    );
+                    return file_problems.error(obs.source.line, row.period.column, message);
+                }
+                for i in clashing {
+                    let h = &mut entries[i];
+                    h.superseded = true;
+                    ratios.remove(obs.unit, obs.indicator, h.period);
+                    let superseded = SupersededValue {
+                        file: reports.files[h.source.file as usize].name.clone(),
+                        line: h.source.line,
+                        unit: plan.unit(obs.unit).code.clone(),
+                        indicator: plan.indicator(obs.indicator).code.clone(),
+                        period: h.period.to_string(),
+                    };
+                    candidate.supersedes.push(superseded.clone());
+                    candidate.replaced.push(Replaced {
+                        value: superseded,
+                        old: h.value.clone(),
+                        new: value.clone(),
+                        period: obs.period.to_string(),
+                        line: obs.source.line,
+                    });
+                }
+                ratios.add(obs, row.value.column);
+                entries.push(Held {
+                    period: obs.period,
+                    source: obs.source,
+                    value,
+                    stored: false,
+                    superseded: false,
+                });
+            },
+        );
+        candidate.rows = rows;
+        candidate.dialect = file
+            .as_ref()
+            .map(|f| f.dialect.to_string())
+            .unwrap_or_default();
+        candidate.encoding = legacy_encoding(file.as_ref());
+        for d in problems.iter() {
+            if d.severity == Severity::Error {
+                self.errors.push(d.clone());
+            } else {
+                self.warnings.push(d.clone());
+            }
+        }
+    }
+
+    /// The warnings about the new files, or every error at once.
+    fn finish(self) -> Result<Diagnostics> {
+        if self.errors.has_errors() {
+            return Err(Invalid(self.errors).into());
+        }
+        let mut warnings = self.warnings;
+        let first_new = self.reports.files.len() as u32;
+        warnings.extend(self.ratios.finish(self.plan, &self.names, first_new));
+        Ok(warnings)
+    }
+}
+
+/// Where a held value is, as `file:line`.
+fn place(names: &[String], held: &Held) -> String {
+    format!("{}:{}", names[held.source.file as usize], held.source.line)
+}
+
+/// The encoding to record for a file: only a legacy one, which nothing in
+/// the bytes reveals (UTF-8 and UTF-16 with a byte-order mark are found
+/// again when the file is read).
+fn legacy_encoding(file: Option<&ReportFile>) -> Option<Encoding> {
+    file.filter(|f| f.dialect.encoding == WINDOWS_1258)
+        .map(|_| Encoding::Windows1258)
+}
+
+/// Why a new value cannot stand beside a stored one without `--replace`.
+fn stored_clash_message(
+    plan: &Plan,
+    (unit, indicator): (UnitId, IndicatorId),
+    (period, value): (Period, &str),
+    stored: &Held,
+    place: &str,
+) -> String {
+    let (u, i) = (&plan.unit(unit).code, plan.indicator(indicator));
+    let hint = "to replace the stored value, ingest with `--replace`";
+    if stored.period == period && stored.value == value {
+        format!(
+            "`{u}` reported `{}` for `{period}` before: the same value `{}` is stored from {place}; \
+             leave the row out, or ingest with `--replace`",
+            i.code,
+            short(value)
+        )
+    } else if stored.period == period {
+        format!(
+            "`{u}` reported `{}` for `{period}` before: `{}` is stored from {place}, this row says `{}`; {hint}",
+            i.code,
+            short(&stored.value),
+            short(value)
+        )
+    } else if i.kind.adds_up() {
+        format!(
+            "`{u}` reported the flow `{}` for `{period}` here, and for the overlapping `{}` in {place}, stored; \
+             the months they share would count twice; {hint}",
+            i.code, stored.period
+        )
+    } else {
+        format!(
+            "`{u}` reported `{}` for `{period}` here, and for `{}` in {place}, stored; both give its level on {}; {hint}",
+            i.code,
+            stored.period,
+            period.end()
+        )
+    }
+}
+
+/// A value short enough to quote in a message.
+fn short(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_string()
+    } else {
+        value.chars().take(MAX - 1).collect::<String>() + "…"
+    }
+}
+
+/// Whether a name in `reports/` can be used.
+enum Taken {
+    No,
+    Yes,
+    /// By an unlisted copy of the same bytes, which may be written over.
+    ByThisFile,
+}
+
+/// The name a file is stored under, and whether it writes over an
+/// unlisted copy of itself: the name it was sent with when free, else the
+/// same with `-2`, `-3`… before the extension.
+fn free_name(original: &str, taken: impl Fn(&str) -> Taken) -> (String, bool) {
+    // A leading dot would hide the file (and mark it as a temporary file).
+    let original = original.trim_start_matches('.');
+    let original = if original.is_empty() {
+        "report.csv"
+    } else {
+        original
+    };
+    let (stem, extension) = match original.rfind('.') {
+        Some(i) if i > 0 => (&original[..i], &original[i..]),
+        _ => (original, ""),
+    };
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            original.to_string()
+        } else {
+            format!("{stem}-{n}{extension}")
+        };
+        match taken(&name) {
+            Taken::No => return (name, false),
+            Taken::ByThisFile => return (name, true),
+            Taken::Yes => n += 1,
+        }
+    }
+}
+
+/// Writes `bytes` as `dir/name` whole or not at all: a temporary file,
+/// flushed to disk, then renamed. Without `overwrite`, an existing file is
+/// an error rather than replaced.
+fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let path = dir.join(name);
+    let mut temp = tempfile::Builder::new()
+        .prefix(PART_PREFIX)
+        .suffix(PART_SUFFIX)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if overwrite {
+        temp.persist(&path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    } else {
+        temp.persist_noclobber(&path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    Ok(())
+}
+
+const PART_PREFIX: &str = ".track-";
+const PART_SUFFIX: &str = ".part";
+
+/// Temporary files left by an ingest that was killed mid-write. Only an
+/// ingest writes them, and this one holds the lock, so none is in use.
+fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Makes renames in `dir` durable (a no-op where directories cannot be
+/// opened as files).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_name_when_free_else_adds_a_suffix() {
+        let taken = |names: &'static [&'static str]| {
+            move |n: &str| {
+                if names.contains(&n) {
+                    Taken::Yes
+                } else {
+                    Taken::No
+                }
+            }
+        };
+        assert_eq!(free_name("a.csv", taken(&[])), ("a.csv".into(), false));
+        assert_eq!(
+            free_name("a.csv", taken(&["a.csv", "a-2.csv"])),
+            ("a-3.csv".into(), false)
+        );
+        assert_eq!(
+            free_name("noext", taken(&["noext"])),
+            ("noext-2".into(), false)
+        );
+        assert_eq!(
+            free_name(".hidden.csv", taken(&[])),
+            ("hidden.csv".into(), false)
+        );
+    }
+}

@@ -1,0 +1,485 @@
+//! The one pass that reads report files through validation into a
+//! consumer, such as the evaluator or an export. Reading streams: memory
+//! holds one file and the aggregates, never all rows.
+
+use std::collections::HashMap;
+use std::fs;
+
+use anyhow::{Context, Result};
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use super::manifest::sha256_hex;
+use super::{Reports, StoredReport};
+use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
+use crate::input::report_file::{Encoding, RawRow, ReportFile};
+use crate::model::{
+    CellProblem, IndicatorId, Ledger, Measure, Observation, Plan, Source, UnitId, Value,
+};
+use crate::period::Period;
+use crate::progress::Progress;
+
+/// Errors listed for one file before the rest are only counted.
+const ERRORS_PER_FILE: usize = 100;
+
+/// How to read report files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    pub encoding: Encoding,
+    /// The label of a progress bar on standard error for long passes, or
+    /// `None` for no bar (not a terminal: see `Settings`).
+    pub progress: Option<&'static str>,
+}
+
+/// What a pass over the reports found besides the observations.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The files read, indexed by `Source::file`.
+    pub files: Vec<String>,
+    /// The day each file was received, when known, indexed by `Source::file`.
+    pub received: Vec<Option<Date>>,
+    pub warnings: Diagnostics,
+    pub rows: u64,
+    /// Values no longer counted because a later file superseded them.
+    pub superseded: u64,
+}
+
+impl Scan {
+    /// The day the file a value came from was received, when known.
+    pub fn received_on(&self, source: Source) -> Option<Date> {
+        self.received.get(source.file as usize).copied().flatten()
+    }
+}
+
+/// Reads every file through validation and hands each valid observation in
+/// force to `sink`. Collects every problem of every file; if any is an
+/// error, the whole pass fails with all of them (what was already handed
+/// to `sink` must then be discarded).
+pub fn scan(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    mut sink: impl FnMut(&Observation),
+) -> Result<Scan> {
+    scan_all(plan, reports, options, |obs, superseded_by| {
+        if superseded_by.is_none() {
+            sink(obs);
+        }
+    })
+}
+
+/// Like `scan`, but superseded values are handed over too, each with the
+/// index of the file that superseded it (`None` for values in force).
+pub fn scan_all(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    mut sink: impl FnMut(&Observation, Option<usize>),
+) -> Result<Scan> {
+    let mut ledger = Ledger::default();
+    let mut ratios = RatioCheck::new(plan);
+    let mut clashes = Vec::new();
+    let mut problems = reports.warnings.clone();
+    let mut scan = Scan::default();
+    for report in &reports.files {
+        scan.files.push(report.path.display().to_string());
+        scan.received.push(report.received);
+    }
+    let mut progress = Progress::new(options.progress, reports.files.len());
+    for (index, report) in reports.files.iter().enumerate() {
+        progress.step();
+        let name = &scan.files[index];
+        let bytes = fs::read(&report.path).with_context(|| format!("cannot read `{name}`"))?;
+        if let Some(expected) = &report.sha256
+            && sha256_hex(&bytes) != *expected
+        {
+            problems.push(Diagnostic::warning(
+                name,
+                format!(
+                    "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
+                     stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
+                    report.name
+                ),
+            ));
+        }
+        let superseded = superseded_in(plan, report);
+        read_file(
+            plan,
+            index,
+            name,
+            bytes,
+            report.encoding.unwrap_or(options.encoding),
+            &mut problems,
+            &mut scan.rows,
+            |obs, row, _| {
+                if let Some(&by) = superseded.get(&(obs.unit, obs.indicator, obs.period)) {
+                    scan.superseded += 1;
+                    return sink(obs, Some(by));
+                }
+                if ledger.admit(plan, obs) {
+                    ratios.add(obs, row.value.column);
+                    sink(obs, None);
+                } else {
+                    clashes.push((
+                        obs.unit,
+                        obs.indicator,
+                        obs.period,
+                        obs.source,
+                        row.period.column,
+                    ));
+                }
+            },
+        );
+    }
+    drop(progress);
+    if !clashes.is_empty() {
+        problems.extend(describe_clashes(
+            plan,
+            reports,
+            options,
+            &scan.files,
+            &clashes,
+        )?);
+    }
+    if problems.has_errors() {
+        return Err(Invalid(problems).into());
+    }
+    problems.extend(ratios.finish(plan, &scan.files, 0));
+    scan.warnings = problems;
+    Ok(scan)
+}
+
+/// The values of one file that later files superseded, by key, with the
+/// index of the superseding file. Keys the plan no longer knows are left
+/// out: such rows fail validation anyway.
+pub(super) fn superseded_in(
+    plan: &Plan,
+    report: &StoredReport,
+) -> HashMap<(UnitId, IndicatorId, Period), usize> {
+    report
+        .superseded
+        .iter()
+        .filter_map(|(v, by)| {
+            let key = (
+                plan.unit_id(&v.unit)?,
+                plan.indicator_id(&v.indicator)?,
+                v.period.parse().ok()?,
+            );
+            Some((key, *by))
+        })
+        .collect()
+}
+
+/// Reads one file's rows through validation. Problems of the file go to
+/// `problems`; each valid observation goes to `each` with its raw row (for
+/// columns) and the file's problems (for the caller's own errors).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn read_file(
+    plan: &Plan,
+    index: usize,
+    name: &str,
+    bytes: Vec<u8>,
+    encoding: Encoding,
+    problems: &mut Diagnostics,
+    rows: &mut u64,
+    mut each: impl FnMut(&Observation, &RawRow, &mut FileProblems),
+) -> Option<ReportFile> {
+    let file = match ReportFile::parse(name, bytes, encoding) {
+        Ok(file) => file,
+        Err(d) => {
+            problems.push(d);
+            return None;
+        }
+    };
+    let mut file_problems = FileProblems::new(name, file.warnings.clone());
+    let mut cells = Vec::new();
+    file.for_each_row(|row| {
+        let row = match row {
+            Ok(row) => row,
+            Err(d) => return file_problems.push(d),
+        };
+        *rows += 1;
+        let source = Source {
+            file: index as u32,
+            line: row.line as u32,
+        };
+        cells.clear();
+        let observation = plan.read_row(&row, file.dialect.mark, source, &mut cells);
+        file_problems.cells(row.line, &cells);
+        if let Some(obs) = observation {
+            each(&obs, &row, &mut file_problems);
+        }
+    });
+    problems.extend(file_problems.finish());
+    Some(file)
+}
+
+/// A second pass, only when clashes were found: the ledger keeps no rows,
+/// so the earlier value each clash collides with is looked up again.
+fn describe_clashes(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    names: &[String],
+    clashes: &[(UnitId, IndicatorId, Period, Source, usize)],
+) -> Result<Diagnostics> {
+    let mut earlier: Vec<Option<(Period, Source)>> = vec![None; clashes.len()];
+    for (index, report) in reports.files.iter().enumerate() {
+        let bytes = fs::read(&report.path)?;
+        let superseded = superseded_in(plan, report);
+        let mut ignored = Diagnostics::default();
+        read_file(
+            plan,
+            index,
+            &names[index],
+            bytes,
+            report.encoding.unwrap_or(options.encoding),
+            &mut ignored,
+            &mut 0,
+            |obs, _, _| {
+                if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
+                    return;
+                }
+                for (slot, &(unit, indicator, period, at, _)) in earlier.iter_mut().zip(clashes) {
+                    if slot.is_none()
+                        && obs.source < at
+                        && (obs.unit, obs.indicator) == (unit, indicator)
+                        && clash(plan, indicator, period, obs.period)
+                    {
+                        *slot = Some((obs.period, obs.source));
+                    }
+                }
+            },
+        );
+    }
+    let mut out = Diagnostics::default();
+    for (&(unit, indicator, period, at, column), found) in clashes.iter().zip(earlier) {
+        let message = match found {
+            Some((p, s)) => clash_message(
+                plan,
+                unit,
+                indicator,
+                period,
+                p,
+                &format!("{}:{}", names[s.file as usize], s.line),
+            ),
+            None => format!(
+                "`{}` reported `{}` for `{period}` more than once",
+                plan.unit(unit).code,
+                plan.indicator(indicator).code
+            ),
+        };
+        out.push(
+            Diagnostic::error(&names[at.file as usize], message).at(u64::from(at.line), column),
+        );
+    }
+    Ok(out)
+}
+
+/// Whether two values of one unit's indicator cannot both stand: the same
+/// period, a flow's overlapping periods, or two levels at the same date.
+pub(super) fn clash(plan: &Plan, indicator: IndicatorId, a: Period, b: Period) -> bool {
+    a.year() == b.year() && Ledger::mask(plan, indicator, a) & Ledger::mask(plan, indicator, b) != 0
+}
+
+/// Why a value for `period` cannot stand beside one for `earlier` found
+/// at `place`.
+pub(super) fn clash_message(
+    plan: &Plan,
+    unit: UnitId,
+    indicator: IndicatorId,
+    period: Period,
+    earlier: Period,
+    place: &str,
+) -> String {
+    let (unit, indicator) = (&plan.unit(unit).code, plan.indicator(indicator));
+    if earlier == period {
+        format!(
+            "`{unit}` reported `{}` for `{period}` twice: here and at {place}",
+            indicator.code
+        )
+    } else if indicator.kind.adds_up() {
+        format!(
+            "`{unit}` reported the flow `{}` for `{period}` here and for the overlapping `{earlier}` at {place}; \
+             the months they share would count twice",
+            indicator.code
+        )
+    } else {
+        format!(
+            "`{unit}` reported `{}` for `{period}` here and for `{earlier}` at {place}; both give its level on {}",
+            indicator.code,
+            period.end()
+        )
+    }
+}
+
+/// Catches a numerator above its denominator for one unit and period
+/// (7 tasks applied of 5 accepted): allowed, since units report the two
+/// separately, but worth a warning. Holds the values of the indicators
+/// some ratio objective divides, a few per unit and period.
+pub(super) struct RatioCheck {
+    pairs: Vec<(IndicatorId, IndicatorId)>,
+    seen: HashMap<(UnitId, IndicatorId, Period), (Decimal, Source, usize)>,
+}
+
+impl RatioCheck {
+    pub(super) fn new(plan: &Plan) -> RatioCheck {
+        let mut pairs = Vec::new();
+        for objective in &plan.objectives {
+            if let Measure::Ratio {
+                numerator,
+                denominator,
+            } = objective.measure
+                && !pairs.contains(&(numerator, denominator))
+            {
+                pairs.push((numerator, denominator));
+            }
+        }
+        RatioCheck {
+            pairs,
+            seen: HashMap::new(),
+        }
+    }
+
+    pub(super) fn add(&mut self, obs: &Observation, column: usize) {
+        let Value::Number(n) = obs.value else { return };
+        if self
+            .pairs
+            .iter()
+            .any(|&(a, b)| a == obs.indicator || b == obs.indicator)
+        {
+            self.seen.insert(
+                (obs.unit, obs.indicator, obs.period),
+                (n, obs.source, column),
+            );
+        }
+    }
+
+    /// A value no longer in force.
+    pub(super) fn remove(&mut self, unit: UnitId, indicator: IndicatorId, period: Period) {
+        self.seen.remove(&(unit, indicator, period));
+    }
+
+    /// The warnings, for pairs where either value comes from a file at
+    /// index `from` or later (an ingest warns about the new files only).
+    pub(super) fn finish(self, plan: &Plan, names: &[String], from: u32) -> Diagnostics {
+        let mut found = Vec::new();
+        for &(numerator, denominator) in &self.pairs {
+            for (&(unit, indicator, period), &(n, source, column)) in &self.seen {
+                if indicator != numerator {
+                    continue;
+                }
+                if let Some(&(d, at, _)) = self.seen.get(&(unit, denominator, period))
+                    && n > d
+                    && (source.file >= from || at.file >= from)
+                {
+                    found.push((
+                        source,
+                        column,
+                        unit,
+                        numerator,
+                        denominator,
+                        period,
+                        n,
+                        d,
+                        at,
+                    ));
+                }
+            }
+        }
+        found.sort_by_key(|f| (f.0, f.3, f.4));
+        let mut out = Diagnostics::default();
+        for (source, column, unit, numerator, denominator, period, n, d, at) in found {
+            out.push(
+                Diagnostic::warning(
+                    &names[source.file as usize],
+                    format!(
+                        "`{}` reported `{}` `{}` for `{period}`, more than its `{}` `{}` at {}:{}; \
+                         a share above 100 %: is one of them wrong?",
+                        plan.unit(unit).code,
+                        plan.indicator(numerator).code,
+                        n.normalize(),
+                        plan.indicator(denominator).code,
+                        d.normalize(),
+                        names[at.file as usize],
+                        at.line
+                    ),
+                )
+                .at(u64::from(source.line), column),
+            );
+        }
+        out
+    }
+}
+
+/// The problems of one file: errors listed up to a limit, identical
+/// warnings folded into one line with a count.
+pub(super) struct FileProblems<'a> {
+    name: &'a str,
+    all: Diagnostics,
+    errors: usize,
+    warnings: HashMap<String, (usize, u64, usize)>,
+    warning_order: Vec<String>,
+}
+
+impl<'a> FileProblems<'a> {
+    fn new(name: &'a str, warnings: Diagnostics) -> FileProblems<'a> {
+        FileProblems {
+            name,
+            all: warnings,
+            errors: 0,
+            warnings: HashMap::new(),
+            warning_order: Vec::new(),
+        }
+    }
+
+    pub(super) fn push(&mut self, d: Diagnostic) {
+        self.errors += 1;
+        if self.errors <= ERRORS_PER_FILE {
+            self.all.push(d);
+        }
+    }
+
+    /// An error of the caller's own at a line and column of this file.
+    pub(super) fn error(&mut self, line: u32, column: usize, message: String) {
+        let d = Diagnostic::error(self.name, message).at(u64::from(line), column);
+        self.push(d);
+    }
+
+    fn cells(&mut self, line: u64, cells: &[CellProblem]) {
+        for p in cells {
+            if p.warning {
+                let entry = self.warnings.entry(p.message.clone()).or_insert_with(|| {
+                    self.warning_order.push(p.message.clone());
+                    (0, line, p.column)
+                });
+                entry.0 += 1;
+            } else {
+                self.push(Diagnostic::error(self.name, p.message.clone()).at(line, p.column));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Diagnostics {
+        if self.errors > ERRORS_PER_FILE {
+            self.all.push(Diagnostic::error(
+                self.name,
+                format!(
+                    "… and {} more errors in this file",
+                    self.errors - ERRORS_PER_FILE
+                ),
+            ));
+        }
+        for message in &self.warning_order {
+            let (count, line, column) = self.warnings[message];
+            let message = if count > 1 {
+                format!("{message} ({count} rows, the first here)")
+            } else {
+                message.clone()
+            };
+            self.all
+                .push(Diagnostic::warning(self.name, message).at(line, column));
+        }
+        self.all
+    }
+}
