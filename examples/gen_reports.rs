@@ -128,7 +128,7 @@ fn main() {
                     match indicator {
                         i if i < FLOWS => write!(line, "{}", rng.below(40)).unwrap(),
                         i if i < FLOWS + STOCKS => {
-                            write!(line, "{}", 500 + rng.below(500) + u64::from(month)).unwrap()
+                            write!(line, "{}", 500 + rng.below(500) + month).unwrap()
                         }
                         i if i < FLOWS + STOCKS + ORDINALS => {
                             line.push_str(LEVELS[rng.below(4) as usize])
