@@ -19,6 +19,8 @@ const STOCKS: usize = 6;
 const ORDINALS: usize = 2;
 const TEXTS: usize = 2;
 const INDICATORS: usize = FLOWS + STOCKS + ORDINALS + TEXTS;
+/// Ratio objectives divide flow 2k+2 by flow 2k+1.
+const RATIOS: usize = 10;
 const FIRST_YEAR: u16 = 2024;
 const YEARS: u16 = 7;
 
@@ -104,6 +106,7 @@ fn main() {
 
     let mut rng = Rng(args.seed);
     let mut written = 0u64;
+    let mut last_flow = 0;
     let mut line = String::new();
     'units: for unit in 0..units {
         for year in FIRST_YEAR..FIRST_YEAR + YEARS {
@@ -126,9 +129,22 @@ fn main() {
                     let code = indicator_code(indicator);
                     write!(line, "{},{code},{year}-{month:02},", unit_code(unit)).unwrap();
                     match indicator {
-                        i if i < FLOWS => write!(line, "{}", rng.below(40)).unwrap(),
+                        // Ratio pairs (see `plan`): the numerator, an odd
+                        // flow, never exceeds the even flow before it.
+                        i if i < 2 * RATIOS && i % 2 == 1 => {
+                            write!(line, "{}", rng.below(last_flow + 1)).unwrap()
+                        }
+                        i if i < FLOWS => {
+                            last_flow = rng.below(40);
+                            write!(line, "{last_flow}").unwrap()
+                        }
+                        // The second stock (a part of the first) stays below it.
+                        i if i == FLOWS + 1 => {
+                            write!(line, "{}", last_flow - rng.below(last_flow / 10)).unwrap()
+                        }
                         i if i < FLOWS + STOCKS => {
-                            write!(line, "{}", 500 + rng.below(500) + month).unwrap()
+                            last_flow = 500 + rng.below(500) + month;
+                            write!(line, "{last_flow}").unwrap()
                         }
                         i if i < FLOWS + STOCKS + ORDINALS => {
                             line.push_str(LEVELS[rng.below(4) as usize])
@@ -226,8 +242,8 @@ fn plan(units: usize) -> String {
             2030,
         );
     }
-    for i in 1..=10 {
-        let (num, den) = (indicator_code(i - 1), indicator_code(i % FLOWS));
+    for i in 1..=RATIOS {
+        let (num, den) = (indicator_code(2 * i - 1), indicator_code(2 * i - 2));
         objective(
             format!("ratio-{i:02}"),
             format!("{num} / {den}"),
@@ -237,7 +253,7 @@ fn plan(units: usize) -> String {
     }
     objective(
         "ratio-stocks".into(),
-        format!("{} / {}", indicator_code(FLOWS), indicator_code(FLOWS + 1)),
+        format!("{} / {}", indicator_code(FLOWS + 1), indicator_code(FLOWS)),
         "> 95%".into(),
         2030,
     );

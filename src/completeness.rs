@@ -19,8 +19,8 @@
 //! - late: reported, but only with values received after the due date;
 //!   a value whose received date is unknown is never called late.
 
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -86,7 +86,7 @@ pub fn owed_in(plan: &Plan, unit: UnitId, period: Period) -> Vec<IndicatorId> {
     plan.indicators
         .iter()
         .enumerate()
-        .filter(|(_, i)| i.reporters.contains(&unit) && fits(i.cadence, period))
+        .filter(|(_, i)| i.reports(unit) && fits(i.cadence, period))
         .map(|(n, _)| IndicatorId(n as u32))
         .collect()
 }
@@ -235,7 +235,7 @@ pub struct Tracker<'p> {
     as_of: Date,
     units: Vec<UnitId>,
     indicators: Vec<IndicatorId>,
-    cover: HashMap<(UnitId, IndicatorId, i16), Cover>,
+    cover: FxHashMap<(UnitId, IndicatorId, i16), Cover>,
 }
 
 impl<'p> Tracker<'p> {
@@ -245,7 +245,7 @@ impl<'p> Tracker<'p> {
             as_of,
             units: Vec::new(),
             indicators: Vec::new(),
-            cover: HashMap::new(),
+            cover: FxHashMap::default(),
         }
     }
 
@@ -266,21 +266,23 @@ impl<'p> Tracker<'p> {
     /// left out (validation already warned about them).
     pub fn add(&mut self, obs: &Observation, received: Option<Date>) {
         let indicator = self.plan.indicator(obs.indicator);
-        if !indicator.reporters.contains(&obs.unit) || !self.wanted(obs.unit, obs.indicator) {
+        if !indicator.reports(obs.unit) || !self.wanted(obs.unit, obs.indicator) {
             return;
         }
         let period = obs.period;
         let months = period.month_mask();
         let end = end_bit(period);
-        let mut timely = (0u16, 0u16);
-        for owed in periods_of(indicator.cadence, period.year()) {
-            let overlap = months & owed.month_mask();
-            if overlap == 0 {
-                continue;
-            }
-            if received.is_none_or(|r| r <= due_date(self.plan, owed)) {
-                timely.0 |= overlap;
-                timely.1 |= end & owed.month_mask();
+        // With no received date nothing is late: every month counts as
+        // timely (the owed periods of a cadence partition the year).
+        let mut timely = (months, end);
+        if let Some(received) = received {
+            timely = (0, 0);
+            for owed in periods_of(indicator.cadence, period.year()) {
+                let overlap = months & owed.month_mask();
+                if overlap != 0 && received <= due_date(self.plan, owed) {
+                    timely.0 |= overlap;
+                    timely.1 |= end & owed.month_mask();
+                }
             }
         }
         let cover = self
@@ -303,7 +305,7 @@ impl<'p> Tracker<'p> {
             let unit = UnitId(u as u32);
             for (i, indicator) in plan.indicators.iter().enumerate() {
                 let id = IndicatorId(i as u32);
-                if !indicator.reporters.contains(&unit) || !self.wanted(unit, id) {
+                if !indicator.reports(unit) || !self.wanted(unit, id) {
                     continue;
                 }
                 let levels = !indicator.kind.adds_up();

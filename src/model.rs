@@ -59,8 +59,21 @@ pub struct Indicator {
     pub counted_in: Option<String>,
     pub counted_in_en: Option<String>,
     pub section: Option<String>,
+    /// The units expected to report it, in the plan's order.
     pub reporters: Vec<UnitId>,
+    /// The same as a bit set by unit, for a constant-time check per row.
+    reporter_set: Vec<u64>,
     pub cadence: Cadence,
+}
+
+impl Indicator {
+    /// Whether `unit` is expected to report this indicator.
+    pub fn reports(&self, unit: UnitId) -> bool {
+        let i = unit.0 as usize;
+        self.reporter_set
+            .get(i / 64)
+            .is_some_and(|word| word & (1 << (i % 64)) != 0)
+    }
 }
 
 #[derive(Debug)]
@@ -388,6 +401,13 @@ impl Plan {
                 counted_in: shape.counted_in.map(nfc_owned),
                 counted_in_en: shape.counted_in_en.map(nfc_owned),
                 section: shape.section,
+                reporter_set: reporters.iter().fold(
+                    vec![0; units.len().div_ceil(64)],
+                    |mut set, u| {
+                        set[u.0 as usize / 64] |= 1 << (u.0 % 64);
+                        set
+                    },
+                ),
                 reporters,
                 cadence: shape.cadence.unwrap_or(default_cadence),
             });
@@ -653,7 +673,7 @@ impl Plan {
         });
         if let (Some(u), Some(i)) = (unit, indicator) {
             let indicator = self.indicator(i);
-            if !indicator.reporters.contains(&u) {
+            if !indicator.reports(u) {
                 problem(
                     row.unit.column,
                     format!(

@@ -113,6 +113,7 @@ impl Settings {
             read: ReadOptions {
                 encoding: args.encoding,
                 progress: progress.then(|| lang.pick("reading reports", "đang đọc báo cáo")),
+                verify: false,
             },
         })
     }

@@ -95,7 +95,7 @@ fn nothing_owed(plan: &Plan, unit: UnitId, period: Period) -> UsageError {
     let mut cadences: Vec<_> = plan
         .indicators
         .iter()
-        .filter(|i| i.reporters.contains(&unit))
+        .filter(|i| i.reports(unit))
         .map(|i| i.cadence)
         .collect();
     cadences.dedup();

@@ -14,7 +14,12 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
     } else {
         Reports::given(&args.files)
     };
-    let scan = store::scan(&plan, &reports, settings.read, |_| {})?;
+    // Validation is the integrity check: it also hashes every stored file.
+    let read = store::ReadOptions {
+        verify: true,
+        ..settings.read
+    };
+    let scan = store::scan(&plan, &reports, read, |_| {})?;
     for warning in scan.warnings.iter() {
         eprintln!("{warning}");
     }

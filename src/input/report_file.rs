@@ -144,31 +144,23 @@ impl ReportFile {
     /// delimiters and spaces) are skipped; a row that cannot be split into
     /// its cells (too few fields) is handed over as a problem instead.
     pub fn for_each_row(&self, mut on_row: impl FnMut(Result<RawRow<'_>, Diagnostic>)) {
-        let mut reader = csv::ReaderBuilder::new()
+        let text = self.text.as_bytes();
+        let mut reader = simd_csv::TotalReaderBuilder::new()
             .delimiter(self.dialect.delimiter)
             .has_headers(false)
-            .flexible(true)
-            .from_reader(self.text.as_bytes());
-        let mut record = csv::StringRecord::new();
+            .from_bytes(text);
+        let mut record = simd_csv::ByteRecord::new();
         let columns = self.dialect.columns;
         let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
-        let mut lines = LineCounter::new(self.text.as_bytes());
+        let mut lines = LineCounter::new(text);
         loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    on_row(Err(Diagnostic::error(
-                        &self.name,
-                        format!("cannot read this row: {e}"),
-                    )
-                    .at_line(line)));
-                    continue;
-                }
+            let start = reader.position();
+            if !reader.read_byte_record(&mut record) {
+                break;
             }
-            let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
-            if line <= self.dialect.header_line || record.iter().all(|f| f.trim().is_empty()) {
+            let line = lines.line_at(start);
+            if line <= self.dialect.header_line || record.iter().all(|f| f.trim_ascii().is_empty())
+            {
                 continue;
             }
             if record.len() < needed {
@@ -183,9 +175,14 @@ impl ReportFile {
                 .at(line, record.len() + 1)));
                 continue;
             }
+            // The text is valid UTF-8 and fields are cut at ASCII bytes, so
+            // every field is valid UTF-8 too.
+            let field = |i: usize| {
+                std::str::from_utf8(record.get(i).unwrap_or_default()).unwrap_or_default()
+            };
             let cell = |role: usize| -> Option<Cell<'_>> {
                 columns[role].map(|i| Cell {
-                    text: record.get(i).unwrap_or(""),
+                    text: field(i),
                     column: i + 1,
                 })
             };
@@ -206,9 +203,9 @@ impl ReportFile {
     }
 }
 
-/// Line numbers from byte offsets. The csv crate's own line count lags
-/// one line per CRLF (it records a record's start before the `\n` of the
-/// previous `\r\n`), and Excel writes CRLF.
+/// Line numbers from byte offsets: a record's offset may point at the line
+/// end left over from the previous record (`\n` of a CRLF), so line ends
+/// are skipped before counting. Quoted fields may span lines.
 struct LineCounter<'t> {
     text: &'t [u8],
     counted_to: usize,
@@ -324,15 +321,20 @@ fn read_header(
     };
     let header_line = index as u64 + 1;
     let split = |delimiter: u8| -> Vec<String> {
-        let mut reader = csv::ReaderBuilder::new()
+        let mut reader = simd_csv::TotalReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
-            .from_reader(header.as_bytes());
-        let mut record = csv::StringRecord::new();
-        let _ = reader.read_record(&mut record);
+            .from_bytes(header.as_bytes());
+        let mut record = simd_csv::ByteRecord::new();
+        reader.read_byte_record(&mut record);
         record
             .iter()
-            .map(|f| f.trim().trim_start_matches('\u{feff}').to_string())
+            .map(|f| {
+                String::from_utf8_lossy(f)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
             .collect()
     };
     let (delimiter, fields) = [b',', b';', b'\t']

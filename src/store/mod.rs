@@ -64,8 +64,10 @@ pub struct StoredReport {
     pub name: String,
     /// The day it was received, when known.
     pub received: Option<Date>,
-    /// The SHA-256 it had when received, checked again when it is read.
+    /// The SHA-256 it had when received, checked again by `track validate`.
     pub sha256: Option<String>,
+    /// How many values it held when received, checked again whenever it is read.
+    pub rows: Option<u64>,
     /// The encoding it must be read with, when the manifest says.
     pub encoding: Option<Encoding>,
     /// Values of this file that a later file superseded, and which one
@@ -80,6 +82,7 @@ impl StoredReport {
             name,
             received: None,
             sha256: None,
+            rows: None,
             encoding: None,
             superseded: Vec::new(),
         }
@@ -191,6 +194,7 @@ impl Store {
                 name: entry.file.clone(),
                 received: entry.received_on(),
                 sha256: Some(entry.sha256.clone()),
+                rows: Some(entry.rows),
                 encoding: entry.encoding,
                 superseded: Vec::new(),
             });

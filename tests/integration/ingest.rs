@@ -486,6 +486,27 @@ fn an_edited_stored_file_is_noticed() {
 }
 
 #[test]
+fn a_stored_file_with_values_added_by_hand_is_noticed_by_every_reading_command() {
+    let scratch = fresh();
+    ingest(&scratch, &[path_str(&given("store/stored.csv"))]);
+    let stored = scratch.path().join("reports/stored.csv");
+    let mut text = std::fs::read_to_string(&stored).unwrap();
+    text.push_str("SCT,budget,2025-H2,3,\n");
+    std::fs::write(&stored, text).unwrap();
+    // Reading commands compare the number of values (hashing is for
+    // `validate`): 4 values now against 3 when received.
+    track()
+        .arg("--data")
+        .arg(scratch.path())
+        .args(["report", "--as-of", "2026-06-30", "-f", "csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: `stored.csv` has changed since it was received (4 values now, 3 then)",
+        ));
+}
+
+#[test]
 fn a_broken_manifest_is_an_error_that_says_where() {
     let scratch = fresh();
     ingest(&scratch, &[path_str(&given("store/stored.csv"))]);
