@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use jiff::civil::Date;
@@ -39,8 +41,11 @@ pub struct Plan {
     pub units: Vec<Unit>,
     pub indicators: Vec<Indicator>,
     pub objectives: Vec<Objective>,
-    unit_keys: HashMap<String, UnitId>,
-    indicator_keys: HashMap<String, IndicatorId>,
+    /// Codes as written and in lower case, for lookups per row.
+    unit_keys: FxHashMap<String, UnitId>,
+    indicator_keys: FxHashMap<String, IndicatorId>,
+    /// The last deadline of any objective, the end of the plan's years.
+    last: Date,
 }
 
 #[derive(Debug)]
@@ -110,6 +115,8 @@ pub struct Level {
     pub code: String,
     pub title: String,
     pub title_en: Option<String>,
+    /// `fold` of the code and of the title, matched against what units write.
+    keys: [String; 2],
 }
 
 #[derive(Debug)]
@@ -180,6 +187,8 @@ pub struct Observation<'r> {
     pub indicator: IndicatorId,
     pub period: Period,
     pub value: Value<'r>,
+    /// The note as written, trimmed; whoever outputs it normalises it
+    /// (`text::nfc`), which most passes never need.
     pub note: Cow<'r, str>,
     pub source: Source,
 }
@@ -256,7 +265,7 @@ impl Plan {
         let default_cadence = header.cadence.unwrap_or(Cadence::HalfYear);
 
         let mut units = Vec::new();
-        let mut unit_keys = HashMap::new();
+        let mut unit_keys = FxHashMap::default();
         for (code, shape) in input.units {
             if !is_code(code.get_ref()) {
                 error(
@@ -289,7 +298,7 @@ impl Plan {
         let unit_codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
 
         let mut indicators = Vec::new();
-        let mut indicator_keys = HashMap::new();
+        let mut indicator_keys = FxHashMap::default();
         for (code, shape) in input.indicators {
             if !is_code(code.get_ref()) {
                 error(
@@ -362,6 +371,7 @@ impl Plan {
                         levels
                             .into_iter()
                             .map(|l| Level {
+                                keys: [fold(l.code.get_ref()), fold(&l.title)],
                                 code: l.code.into_inner(),
                                 title: nfc_owned(l.title),
                                 title_en: l.title_en.map(nfc_owned),
@@ -531,6 +541,13 @@ impl Plan {
         if problems.has_errors() {
             return Err(problems);
         }
+        let unit_keys = with_exact_case(unit_keys, &units, |u| &u.code);
+        let indicator_keys = with_exact_case(indicator_keys, &indicators, |i| &i.code);
+        let last = objectives
+            .iter()
+            .map(|o| o.window.end)
+            .max()
+            .unwrap_or(start);
         Ok(Plan {
             code: header.code,
             title: nfc_owned(header.title),
@@ -544,6 +561,7 @@ impl Plan {
             objectives,
             unit_keys,
             indicator_keys,
+            last,
         })
     }
 
@@ -597,11 +615,7 @@ impl Plan {
 
     /// The last deadline of any objective: the end of the plan's years.
     pub fn last_deadline(&self) -> Date {
-        self.objectives
-            .iter()
-            .map(|o| o.window.end)
-            .max()
-            .unwrap_or(self.start)
+        self.last
     }
 
     /// Checks one report row against the plan. Problems are returned with
@@ -707,10 +721,7 @@ impl Plan {
             indicator: indicator?,
             period: period?,
             value: value?,
-            note: row
-                .note
-                .map(|n| nfc(n.text.trim()))
-                .unwrap_or(Cow::Borrowed("")),
+            note: Cow::Borrowed(row.note.map_or("", |n| n.text.trim())),
             source,
         })
     }
@@ -748,7 +759,7 @@ impl Plan {
                 let key = fold(t);
                 levels
                     .iter()
-                    .position(|l| fold(&l.code) == key || fold(&l.title) == key)
+                    .position(|l| l.keys.contains(&key))
                     .map(Value::Level)
                     .ok_or_else(|| {
                         let names: Vec<&str> = levels.iter().map(|l| l.code.as_str()).collect();
@@ -807,7 +818,22 @@ fn nearest_or_expected<'a>(
     }
 }
 
-fn lookup<T: Copy>(keys: &HashMap<String, T>, code: &str) -> Option<T> {
+/// Adds each code as written to the lower-case keys, so that the usual
+/// lookup (a code written as declared) needs no lower-casing.
+fn with_exact_case<T, Id: Copy>(
+    mut keys: FxHashMap<String, Id>,
+    items: &[T],
+    code: impl Fn(&T) -> &String,
+) -> FxHashMap<String, Id> {
+    for item in items {
+        if let Some(&id) = keys.get(&code(item).to_lowercase()) {
+            keys.entry(code(item).clone()).or_insert(id);
+        }
+    }
+    keys
+}
+
+fn lookup<T: Copy>(keys: &FxHashMap<String, T>, code: &str) -> Option<T> {
     let code = code.trim();
     keys.get(code)
         .or_else(|| keys.get(&code.to_lowercase()))

@@ -51,6 +51,13 @@ pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberErro
     if s.is_empty() {
         return Err(NumberError::Empty);
     }
+    // The usual case, a whole number, without the general path's work.
+    if s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Decimal::from(
+            s.parse::<u64>()
+                .map_err(|_| NumberError::NotANumber(s.to_string()))?,
+        ));
+    }
     let not_a_number = || NumberError::NotANumber(s.to_string());
     let (sign, digits) = match s.as_bytes()[0] {
         b'-' => ("-", &s[1..]),

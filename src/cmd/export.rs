@@ -96,7 +96,7 @@ fn row(
         indicator: plan.indicator(obs.indicator).code.clone(),
         period: obs.period.to_string(),
         value: plan.show_value(obs.indicator, &obs.value),
-        note: obs.note.to_string(),
+        note: crate::text::nfc(&obs.note).into_owned(),
         file: files[obs.source.file as usize].name.clone(),
         line: obs.source.line,
         in_force: all.then_some(superseded_by.is_none()),

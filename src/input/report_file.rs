@@ -175,10 +175,13 @@ impl ReportFile {
                 .at(line, record.len() + 1)));
                 continue;
             }
-            // The text is valid UTF-8 and fields are cut at ASCII bytes, so
-            // every field is valid UTF-8 too.
-            let field = |i: usize| {
-                std::str::from_utf8(record.get(i).unwrap_or_default()).unwrap_or_default()
+            let field = |i: usize| -> &str {
+                let bytes = record.get(i).unwrap_or_default();
+                // SAFETY: `self.text` is a `String`, so valid UTF-8; fields
+                // are cut from it at ASCII bytes (delimiter, quote, line end)
+                // and unescaping only removes ASCII quotes, so every field is
+                // valid UTF-8 too. Checking again cost a tenth of a report's time.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
             };
             let cell = |role: usize| -> Option<Cell<'_>> {
                 columns[role].map(|i| Cell {

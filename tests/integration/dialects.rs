@@ -219,7 +219,9 @@ fn read_back(store: &Store, root: &Path) -> Vec<Value> {
             indicator: code(&plan.indicator(obs.indicator).code),
             period: obs.period.to_string(),
             value: plan.show_value(obs.indicator, &obs.value),
-            note: obs.note.to_string(),
+            // Notes are handed over as written; what outputs them (export)
+            // normalises them to NFC, as here.
+            note: track::text::nfc(&obs.note).into_owned(),
         });
     })
     .unwrap();
