@@ -679,7 +679,17 @@ impl Plan {
                 None
             }
         };
-        let value = indicator.and_then(|id| {
+        // A blank value is a report not (yet) given, as in a template sent
+        // back half filled: the row is left out, with a warning.
+        let blank = row.value.text.trim().is_empty();
+        if blank {
+            problem(
+                row.value.column,
+                "no value; the row is left out (fill it in, or delete the row)".to_string(),
+                true,
+            );
+        }
+        let value = indicator.filter(|_| !blank).and_then(|id| {
             let indicator = self.indicator(id);
             self.read_value(indicator, row.value.text, mark)
                 .map_err(|message| problem(row.value.column, message, false))
@@ -713,7 +723,7 @@ impl Plan {
                 );
             }
         }
-        if failed {
+        if failed || blank {
             return None;
         }
         Some(Observation {

@@ -95,6 +95,8 @@ pub struct Dialect {
     columns: [Option<usize>; 5],
     /// Line of the header row.
     header_line: u64,
+    /// Fields in the header row.
+    width: usize,
 }
 
 impl fmt::Display for Dialect {
@@ -131,6 +133,7 @@ impl ReportFile {
     /// lacks a required column.
     pub fn parse(name: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<ReportFile, Diagnostic> {
         let (text, label) = decode(name, bytes, encoding)?;
+        let text = lone_cr_to_lf(text);
         let (dialect, warnings) = read_header(name, &text, label)?;
         Ok(ReportFile {
             name: name.to_string(),
@@ -173,6 +176,25 @@ impl ReportFile {
                     ),
                 )
                 .at(line, record.len() + 1)));
+                continue;
+            }
+            // More fields than the header: a decimal comma or a delimiter
+            // inside an unquoted value has split it, and every value from
+            // there on would be read from the wrong column.
+            if let Some(extra) = (self.dialect.width..record.len())
+                .find(|&i| !record.get(i).unwrap_or_default().trim_ascii().is_empty())
+            {
+                on_row(Err(Diagnostic::error(
+                    &self.name,
+                    format!(
+                        "this row has {} fields, the header {}; is there a decimal comma or a `{}` inside a value? \
+                         quote that value (`\"12,5\"`) or save the file with `;` between fields",
+                        record.len(),
+                        self.dialect.width,
+                        self.dialect.delimiter as char
+                    ),
+                )
+                .at(line, extra + 1)));
                 continue;
             }
             let field = |i: usize| -> &str {
@@ -232,14 +254,42 @@ impl<'t> LineCounter<'t> {
             start += 1;
         }
         if start > self.counted_to {
-            self.line += self.text[self.counted_to..start]
+            // A line ends at `\n`, or at a `\r` not followed by one (old Mac
+            // Excel saves "CSV (Macintosh)" with `\r` alone).
+            let span = &self.text[self.counted_to..start];
+            let lf = span.iter().filter(|&&b| b == b'\n').count();
+            let lone_cr = span
                 .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+                .enumerate()
+                .filter(|&(i, &b)| {
+                    b == b'\r' && self.text.get(self.counted_to + i + 1) != Some(&b'\n')
+                })
+                .count();
+            self.line += (lf + lone_cr) as u64;
             self.counted_to = start;
         }
         self.line
     }
+}
+
+/// Old Mac Excel ("CSV (Macintosh)") ends lines with `\r` alone, which
+/// the CSV reader does not take for a line end: such ends become `\n`.
+/// Files with `\n` or `\r\n` ends are returned untouched.
+fn lone_cr_to_lf(text: String) -> String {
+    let bytes = text.as_bytes();
+    if !memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Text from bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or
@@ -408,6 +458,7 @@ fn read_header(
             mark,
             columns,
             header_line,
+            width: fields.len(),
         },
         warnings,
     ))
@@ -451,6 +502,29 @@ mod tests {
         let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 5]);
+    }
+
+    #[test]
+    fn reads_files_whose_lines_end_in_cr_alone() {
+        let text = "unit,indicator,period,value,note\rA,x,2025,1,\rB,x,2025,2,\r";
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3]);
+    }
+
+    #[test]
+    fn a_row_longer_than_the_header_is_an_error_at_its_first_extra_field() {
+        let text = "unit,indicator,period,value,note\nA,x,2025,12,5,ghi chu\nB,x,2025,3,,,\n";
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let mut got = Vec::new();
+        file.for_each_row(|r| {
+            got.push(
+                r.map(|r| r.value.text.to_string())
+                    .map_err(|d| (d.line, d.column)),
+            )
+        });
+        // Row 2 is split by a decimal comma; row 3's extra fields are empty.
+        assert_eq!(got, [Err((Some(2), Some(6))), Ok("3".to_string())]);
     }
 
     #[test]

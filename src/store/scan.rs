@@ -216,6 +216,7 @@ pub(super) fn read_file(
         }
     };
     let mut file_problems = FileProblems::new(name, file.warnings.clone());
+    let rows_before = *rows;
     let mut cells = Vec::new();
     file.for_each_row(|row| {
         let row = match row {
@@ -234,6 +235,12 @@ pub(super) fn read_file(
             each(&obs, &row, &mut file_problems);
         }
     });
+    if *rows == rows_before {
+        file_problems.warn(Diagnostic::warning(
+            name,
+            "the file holds a header but no values; was it saved before it was filled in?",
+        ));
+    }
     problems.extend(file_problems.finish());
     Some(file)
 }
@@ -463,6 +470,11 @@ impl<'a> FileProblems<'a> {
         if self.errors <= ERRORS_PER_FILE {
             self.all.push(d);
         }
+    }
+
+    /// A warning about the file as a whole.
+    fn warn(&mut self, d: Diagnostic) {
+        self.all.push(d);
     }
 
     /// An error of the caller's own at a line and column of this file.

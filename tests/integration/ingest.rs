@@ -634,3 +634,78 @@ fn one_ingest_takes_windows_1258_and_utf8_files_together() {
     assert_eq!(exported[0][4], NOTE);
     assert_eq!(exported[3][4], "Đã nghiệm thu");
 }
+
+/// Writes `text` as a file in a temporary folder and ingests it.
+fn ingest_text(scratch: &Scratch, name: &str, text: &[u8]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let (code, stdout, stderr) = ingest(scratch, &[path_str(&file)]);
+    let folder = dir.path().display().to_string();
+    (
+        code,
+        stdout.replace(&folder, "TMP"),
+        stderr.replace(&folder, "TMP"),
+    )
+}
+
+#[test]
+fn a_decimal_comma_in_a_comma_separated_file_is_an_error_not_a_shifted_row() {
+    let scratch = fresh();
+    let (code, _, stderr) = ingest_text(
+        &scratch,
+        "shift.csv",
+        b"unit,indicator,period,value,note\nSCT,budget,2024-H1,12,5,ghi chu\n",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "TMP/shift.csv:2:6: error: this row has 6 fields, the header 5; is there a decimal comma or a `,` inside a value?"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(values(&export(&scratch, &[])), Vec::<[String; 5]>::new());
+}
+
+#[test]
+fn lines_ending_in_a_carriage_return_alone_are_read() {
+    let scratch = fresh();
+    let (code, _, stderr) = ingest_text(
+        &scratch,
+        "mac.csv",
+        b"unit,indicator,period,value,note\rSKHCN,tasks-accepted,2024-H1,3,\rSCT,budget,2024-H1,7,\r",
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let exported = export(&scratch, &[]);
+    assert_eq!(values(&exported).len(), 2, "{exported}");
+    assert!(exported.contains(",mac.csv,3\n"), "{exported}");
+}
+
+#[test]
+fn a_half_filled_template_stores_what_was_filled_and_warns_of_the_blanks() {
+    let scratch = fresh();
+    let (code, _, stderr) = ingest_text(
+        &scratch,
+        "2025-H1-SKHCN.csv",
+        "unit,indicator,period,value,note\nSKHCN,tasks-accepted,2025-H1,4,Nhiệm vụ KH&CN được nghiệm thu\nSKHCN,tasks-applied,2025-H1,,Nhiệm vụ được ứng dụng\n"
+            .as_bytes(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("2025-H1-SKHCN.csv:3:4: warning: no value; the row is left out"),
+        "{stderr}"
+    );
+    assert_eq!(values(&export(&scratch, &[])).len(), 1);
+}
+
+#[test]
+fn a_file_with_only_a_header_is_stored_with_a_warning() {
+    let scratch = fresh();
+    let (code, _, stderr) =
+        ingest_text(&scratch, "empty.csv", b"unit,indicator,period,value,note\n");
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("empty.csv: warning: the file holds a header but no values"),
+        "{stderr}"
+    );
+}
