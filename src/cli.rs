@@ -60,6 +60,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = Encoding::Auto)]
     pub encoding: Encoding,
 
+    /// Threads reading the reports [default: one per core]
+    #[arg(long, global = true, env = "TRACK_THREADS", value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
+
     /// Draw tables, gauges and marks with ASCII only [default: when the locale is not UTF-8]
     #[arg(long, global = true)]
     pub ascii: bool,

@@ -19,7 +19,6 @@
 //! - late: reported, but only with values received after the due date;
 //!   a value whose received date is unknown is never called late.
 
-use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 
 use jiff::ToSpan;
@@ -235,17 +234,47 @@ pub struct Tracker<'p> {
     as_of: Date,
     units: Vec<UnitId>,
     indicators: Vec<IndicatorId>,
-    cover: FxHashMap<(UnitId, IndicatorId, i16), Cover>,
+    /// By unit, indicator and year of the plan: 8 bytes each, dense, so a
+    /// value costs an index, not a hash; values outside the plan's years
+    /// owe and fill nothing.
+    cover: Vec<Cover>,
+    first_year: i16,
+    years: usize,
 }
 
 impl<'p> Tracker<'p> {
     pub fn new(plan: &'p Plan, as_of: Date) -> Tracker<'p> {
+        let first_year = plan.start.year();
+        let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
         Tracker {
             plan,
             as_of,
             units: Vec::new(),
             indicators: Vec::new(),
-            cover: FxHashMap::default(),
+            cover: vec![Cover::default(); plan.units.len() * plan.indicators.len() * years],
+            first_year,
+            years,
+        }
+    }
+
+    fn slot(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> Option<usize> {
+        let year = usize::try_from(year - self.first_year)
+            .ok()
+            .filter(|&y| y < self.years)?;
+        Some(
+            (unit.0 as usize * self.plan.indicators.len() + indicator.0 as usize) * self.years
+                + year,
+        )
+    }
+
+    /// Takes in what another tracker of the same plan and date (another
+    /// thread's share of the files) recorded.
+    pub fn merge(&mut self, other: Tracker) {
+        for (mine, theirs) in self.cover.iter_mut().zip(other.cover) {
+            mine.months |= theirs.months;
+            mine.ends |= theirs.ends;
+            mine.timely_months |= theirs.timely_months;
+            mine.timely_ends |= theirs.timely_ends;
         }
     }
 
@@ -269,6 +298,9 @@ impl<'p> Tracker<'p> {
         if !indicator.reports(obs.unit) || !self.wanted(obs.unit, obs.indicator) {
             return;
         }
+        let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
+            return;
+        };
         let period = obs.period;
         let months = period.month_mask();
         let end = end_bit(period);
@@ -285,10 +317,7 @@ impl<'p> Tracker<'p> {
                 }
             }
         }
-        let cover = self
-            .cover
-            .entry((obs.unit, obs.indicator, period.year()))
-            .or_default();
+        let cover = &mut self.cover[slot];
         cover.months |= months;
         cover.ends |= end;
         cover.timely_months |= timely.0;
@@ -318,10 +347,8 @@ impl<'p> Tracker<'p> {
                 };
                 for year in plan.start.year()..=last.year() {
                     let cover = self
-                        .cover
-                        .get(&(unit, id, year))
-                        .copied()
-                        .unwrap_or_default();
+                        .slot(unit, id, year)
+                        .map_or_else(Cover::default, |slot| self.cover[slot]);
                     for period in periods_of(indicator.cadence, year) {
                         let due = due_date(plan, period);
                         if period.end() < plan.start || period.end() > last || due > self.as_of {

@@ -3,11 +3,10 @@
 //! as SPEC section 4 says. Memory holds per-objective aggregates (a sum or
 //! a latest value per unit and year), never the rows.
 
-use std::collections::BTreeMap;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::model::{
     IndicatorId, Measure, Objective, ObjectiveId, Observation, Plan, Rule, Source, UnitId, Value,
@@ -193,12 +192,29 @@ impl Outcome {
     }
 }
 
-/// One unit's aggregate in one series and year.
+/// One unit's aggregate in one series and year: a flow's sum, or the
+/// latest value (boxed: most series are flows, and they stay small).
 #[derive(Clone, Debug, Default)]
 struct Acc {
     sum: Decimal,
     count: u32,
-    latest: Option<Latest>,
+    latest: Option<Box<Latest>>,
+}
+
+impl Acc {
+    /// Takes in another thread's aggregate for the same unit.
+    fn merge(&mut self, other: Acc) {
+        self.sum += other.sum;
+        self.count += other.count;
+        if let Some(theirs) = other.latest
+            && self
+                .latest
+                .as_ref()
+                .is_none_or(|mine| theirs.is_after(mine))
+        {
+            self.latest = Some(theirs);
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -215,6 +231,9 @@ impl Latest {
     }
 }
 
+/// The units' aggregates in one series and year.
+type Bucket = FxHashMap<UnitId, Acc>;
+
 /// The values one objective draws from one indicator.
 struct Series {
     objective: ObjectiveId,
@@ -223,16 +242,23 @@ struct Series {
     window: Window,
     per_year: bool,
     /// One map for the window, or one per calendar year of it.
-    buckets: Vec<BTreeMap<UnitId, Acc>>,
+    buckets: Vec<Bucket>,
 }
 
 impl Series {
-    fn place(&self, period: Period, as_of: Date) -> Result<usize, Verdict> {
-        if period.start() < self.window.start {
+    /// Which bucket a value of `period` (from `start` to `end`) goes to,
+    /// or why it does not count.
+    fn place(
+        &self,
+        period: Period,
+        (start, end): (Date, Date),
+        as_of: Date,
+    ) -> Result<usize, Verdict> {
+        if start < self.window.start {
             Err(Verdict::BeforeWindow)
-        } else if period.end() > self.window.end {
+        } else if end > self.window.end {
             Err(Verdict::AfterDeadline)
-        } else if period.end() > as_of {
+        } else if end > as_of {
             Err(Verdict::AfterAsOf)
         } else if self.per_year {
             Ok((period.year() - self.window.start.year()) as usize)
@@ -284,7 +310,7 @@ impl<'p> Evaluator<'p> {
                     adds_up: plan.indicator(indicator).kind.adds_up(),
                     window: objective.window,
                     per_year,
-                    buckets: vec![BTreeMap::new(); years],
+                    buckets: vec![Bucket::default(); years],
                 });
             }
         }
@@ -306,24 +332,26 @@ impl<'p> Evaluator<'p> {
     }
 
     pub fn add(&mut self, obs: &Observation) {
+        let span = (obs.period.start(), obs.period.end());
         for &index in &self.by_indicator[obs.indicator.0 as usize] {
             let series = &mut self.series[index];
-            let placed = series.place(obs.period, self.as_of);
+            let placed = series.place(obs.period, span, self.as_of);
             if let Ok(bucket) = placed {
                 let acc = series.buckets[bucket].entry(obs.unit).or_default();
                 acc.count += 1;
                 if let (true, Value::Number(n)) = (series.adds_up, &obs.value) {
                     acc.sum += *n;
-                } else {
-                    let latest = Latest {
-                        end: obs.period.end(),
+                } else if acc
+                    .latest
+                    .as_ref()
+                    .is_none_or(|l| (span.1, obs.source) > (l.end, l.source))
+                {
+                    acc.latest = Some(Box::new(Latest {
+                        end: span.1,
                         source: obs.source,
                         period: obs.period,
                         value: obs.value.clone().into_owned(),
-                    };
-                    if acc.latest.as_ref().is_none_or(|l| latest.is_after(l)) {
-                        acc.latest = Some(latest);
-                    }
+                    }));
                 }
             }
             if self.traced == Some(series.objective) {
@@ -339,8 +367,25 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Takes in what another evaluator of the same plan and date (another
+    /// thread's share of the files) accumulated. Sums are exact and the
+    /// latest value is chosen by date and then source, so the result does
+    /// not depend on how files were shared out.
+    pub fn merge(&mut self, other: Evaluator) {
+        for (mine, theirs) in self.series.iter_mut().zip(other.series) {
+            for (bucket, units) in mine.buckets.iter_mut().zip(theirs.buckets) {
+                for (unit, acc) in units {
+                    bucket.entry(unit).or_default().merge(acc);
+                }
+            }
+        }
+        self.trace.extend(other.trace);
+    }
+
     /// Judges every objective.
     pub fn finish(mut self) -> Outcome {
+        // In reading order, whichever thread read them.
+        self.trace.sort_by_key(|t| (t.source, t.role));
         let mut evaluations = Vec::with_capacity(self.plan.objectives.len());
         let mut warnings = Vec::new();
         for (index, objective) in self.plan.objectives.iter().enumerate() {
@@ -399,7 +444,8 @@ impl<'p> Evaluator<'p> {
             let kept = match objective.rule {
                 Rule::Ordinal { .. } | Rule::Text => overall_latest(series),
                 _ => {
-                    let bucket = series.place(entry.period, self.as_of).unwrap_or(0);
+                    let span = (entry.period.start(), entry.period.end());
+                    let bucket = series.place(entry.period, span, self.as_of).unwrap_or(0);
                     series.buckets[bucket]
                         .get(&entry.unit)
                         .and_then(|a| a.latest.as_ref())
@@ -728,7 +774,7 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
     let Some(units) = s.buckets.get(bucket) else {
         return Vec::new();
     };
-    units
+    let mut results: Vec<UnitResult> = units
         .iter()
         .filter_map(|(&unit, acc)| {
             let actual = match (&acc.latest, s.adds_up) {
@@ -746,7 +792,10 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
                 ratio: None,
             })
         })
-        .collect()
+        .collect();
+    // In the plan's order of units.
+    results.sort_by_key(|u| u.unit);
+    results
 }
 
 fn ratio_by_unit(numerator: &Series, denominator: &Series) -> Vec<UnitResult> {
@@ -781,7 +830,7 @@ fn latest_overall(s: &Series) -> Option<&Latest> {
     s.buckets
         .iter()
         .flat_map(|b| b.values())
-        .filter_map(|a| a.latest.as_ref())
+        .filter_map(|a| a.latest.as_deref())
         .reduce(|best, l| if l.is_after(best) { l } else { best })
 }
 

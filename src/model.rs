@@ -5,6 +5,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU16, Ordering};
+
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
@@ -964,25 +967,50 @@ fn is_code(s: &str) -> bool {
 /// Keeps, per unit, indicator and year, which months a unit's values
 /// already cover, so that a flow reported for overlapping periods (it would
 /// count twice) or any value reported twice for the same date is caught.
-/// Holds a few bytes per unit, indicator and year, never per row.
-#[derive(Debug, Default)]
+/// Holds two bytes per unit, indicator and year of the plan, never per row,
+/// and is shared by the threads of a scan: marking months is an atomic OR.
+#[derive(Debug)]
 pub struct Ledger {
-    covered: HashMap<(UnitId, IndicatorId, i16), u16>,
+    first_year: i16,
+    years: usize,
+    indicators: usize,
+    covered: Vec<AtomicU16>,
+    /// Years outside the plan's (values no objective counts), rare.
+    elsewhere: Mutex<FxHashMap<(UnitId, IndicatorId, i16), u16>>,
 }
 
 impl Ledger {
-    /// Records an observation; `false` when it clashes with one recorded before.
-    pub fn admit(&mut self, plan: &Plan, obs: &Observation) -> bool {
+    pub fn new(plan: &Plan) -> Ledger {
+        let first_year = plan.start.year();
+        let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
+        let slots = plan.units.len() * plan.indicators.len() * years;
+        Ledger {
+            first_year,
+            years,
+            indicators: plan.indicators.len(),
+            covered: (0..slots).map(|_| AtomicU16::new(0)).collect(),
+            elsewhere: Mutex::default(),
+        }
+    }
+
+    /// Records an observation; `false` when it clashes with one recorded
+    /// before (by this thread or another).
+    pub fn admit(&self, plan: &Plan, obs: &Observation) -> bool {
         let mask = Self::mask(plan, obs.indicator, obs.period);
-        let covered = self
-            .covered
+        let year = obs.period.year() - self.first_year;
+        if (0..self.years as i16).contains(&year) {
+            let slot = (obs.unit.0 as usize * self.indicators + obs.indicator.0 as usize)
+                * self.years
+                + year as usize;
+            return self.covered[slot].fetch_or(mask, Ordering::Relaxed) & mask == 0;
+        }
+        let mut elsewhere = self.elsewhere.lock().unwrap_or_else(|e| e.into_inner());
+        let covered = elsewhere
             .entry((obs.unit, obs.indicator, obs.period.year()))
             .or_insert(0);
-        if *covered & mask != 0 {
-            return false;
-        }
+        let free = *covered & mask == 0;
         *covered |= mask;
-        true
+        free
     }
 
     /// The months a value occupies: a flow its whole period, anything else
@@ -1190,7 +1218,7 @@ by = 2025
     #[test]
     fn ledger_catches_overlapping_flows_and_same_date_stocks() {
         let plan = plan();
-        let mut ledger = Ledger::default();
+        let ledger = Ledger::new(&plan);
         let obs = |indicator: &str, period: &str| Observation {
             unit: UnitId(0),
             indicator: plan.indicator_id(indicator).unwrap(),

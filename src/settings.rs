@@ -114,6 +114,10 @@ impl Settings {
                 encoding: args.encoding,
                 progress: progress.then(|| lang.pick("reading reports", "đang đọc báo cáo")),
                 verify: false,
+                threads: args
+                    .threads
+                    .or_else(|| std::thread::available_parallelism().ok())
+                    .map_or(1, |n| n.get()),
             },
         })
     }

@@ -25,10 +25,16 @@ pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
         .collect::<Result<Vec<_>, _>>()?;
     let reports = settings.store.reports()?;
     let received = reports.received();
-    let mut tracker = Tracker::new(&plan, settings.as_of).only(&units, &indicators);
-    let scan = store::scan(&plan, &reports, settings.read, |obs| {
-        tracker.add(obs, received[obs.source.file as usize]);
-    })?;
+    let init = || Tracker::new(&plan, settings.as_of).only(&units, &indicators);
+    let (parts, scan) =
+        store::scan_parallel(&plan, &reports, settings.read, init, |tracker, obs| {
+            tracker.add(obs, received[obs.source.file as usize]);
+        })?;
+    let mut parts = parts.into_iter();
+    let mut tracker = parts.next().expect("at least one thread");
+    for part in parts {
+        tracker.merge(part);
+    }
     print_data_warnings(&scan.warnings);
     let completeness = tracker.finish();
     let view = CompletenessView {

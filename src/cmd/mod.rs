@@ -32,17 +32,35 @@ pub(crate) fn evaluate(
 ) -> Result<(Outcome, Completeness, Scan)> {
     let reports = settings.store.reports()?;
     let received = reports.received();
-    let mut evaluator = Evaluator::new(plan, settings.as_of);
-    if let Some(id) = traced {
-        evaluator = evaluator.trace(id);
+    let init = || {
+        let evaluator = Evaluator::new(plan, settings.as_of);
+        let evaluator = match traced {
+            Some(id) => evaluator.trace(id),
+            None => evaluator,
+        };
+        (
+            evaluator,
+            Tracker::new(plan, settings.as_of).only(units, &[]),
+        )
+    };
+    let (parts, scan) = store::scan_parallel(
+        plan,
+        &reports,
+        settings.read,
+        init,
+        |(evaluator, tracker), obs| {
+            if units.is_empty() || units.contains(&obs.unit) {
+                evaluator.add(obs);
+                tracker.add(obs, received[obs.source.file as usize]);
+            }
+        },
+    )?;
+    let mut parts = parts.into_iter();
+    let (mut evaluator, mut tracker) = parts.next().expect("at least one thread");
+    for (e, t) in parts {
+        evaluator.merge(e);
+        tracker.merge(t);
     }
-    let mut tracker = Tracker::new(plan, settings.as_of).only(units, &[]);
-    let scan = store::scan(plan, &reports, settings.read, |obs| {
-        if units.is_empty() || units.contains(&obs.unit) {
-            evaluator.add(obs);
-            tracker.add(obs, received[obs.source.file as usize]);
-        }
-    })?;
     Ok((evaluator.finish(), tracker.finish(), scan))
 }
 

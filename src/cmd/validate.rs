@@ -19,7 +19,7 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
         verify: true,
         ..settings.read
     };
-    let scan = store::scan(&plan, &reports, read, |_| {})?;
+    let (_, scan) = store::scan_parallel(&plan, &reports, read, || (), |_, _| {})?;
     for warning in scan.warnings.iter() {
         eprintln!("{warning}");
     }

@@ -33,7 +33,7 @@ use crate::model::Plan;
 
 pub use self::ingest::{IngestOptions, Ingested, Outcome, Replaced};
 pub use self::manifest::{Entry, Manifest, SupersededValue};
-pub use self::scan::{ReadOptions, Scan, scan, scan_all};
+pub use self::scan::{ReadOptions, Scan, scan, scan_all, scan_parallel};
 
 /// The manifest's file name inside `reports/`.
 pub const MANIFEST: &str = "manifest.json";

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 use std::fs;
 
-use anyhow::{Context, Result};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -35,6 +38,8 @@ pub struct ReadOptions {
     /// validate`). Other commands only compare the number of values, which
     /// costs nothing: hashing a national store would double a report's time.
     pub verify: bool,
+    /// Threads for `scan_parallel` (1: read on this thread).
+    pub threads: usize,
 }
 
 /// What a pass over the reports found besides the observations.
@@ -76,31 +81,155 @@ pub fn scan(
 
 /// Like `scan`, but superseded values are handed over too, each with the
 /// index of the file that superseded it (`None` for values in force).
+/// Files are read one after the other, in order.
 pub fn scan_all(
     plan: &Plan,
     reports: &Reports,
     options: ReadOptions,
     mut sink: impl FnMut(&Observation, Option<usize>),
 ) -> Result<Scan> {
-    let mut ledger = Ledger::default();
-    let ratio_pairs = RatioCheck::new(plan);
-    let mut clashes = Vec::new();
-    let mut problems = reports.warnings.clone();
-    let mut scan = Scan::default();
-    for report in &reports.files {
-        scan.files.push(report.path.display().to_string());
-        scan.received.push(report.received);
-    }
+    let pass = Pass::new(plan, reports, options);
     let mut progress = Progress::new(options.progress, reports.files.len());
-    for (index, report) in reports.files.iter().enumerate() {
+    let mut files = Vec::with_capacity(reports.files.len());
+    for index in 0..reports.files.len() {
         progress.step();
-        let name = &scan.files[index];
+        files.push(pass.file(index, &mut sink)?);
+    }
+    drop(progress);
+    pass.finish(files)
+}
+
+/// Like `scan`, on `options.threads` threads: each takes the next file not
+/// yet taken and feeds its values into a state of its own made by `init`;
+/// the states come back for the caller to merge. Problems are reported
+/// exactly as `scan` reports them, in file order; when values clash (a
+/// rare error), the files are read again in order to name the same rows
+/// as a single thread would.
+pub fn scan_parallel<S: Send>(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    init: impl Fn() -> S + Sync,
+    feed: impl Fn(&mut S, &Observation) + Sync,
+) -> Result<(Vec<S>, Scan)> {
+    let threads = options.threads.clamp(1, reports.files.len().max(1));
+    if threads == 1 {
+        let mut state = init();
+        let scan = scan(plan, reports, options, |obs| feed(&mut state, obs))?;
+        return Ok((vec![state], scan));
+    }
+    let pass = Pass::new(plan, reports, options);
+    let next = AtomicUsize::new(0);
+    let progress = Mutex::new(Progress::new(options.progress, reports.files.len()));
+    let work = || -> Result<ThreadShare<S>> {
+        let mut state = init();
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= reports.files.len() {
+                return Ok((state, done));
+            }
+            progress.lock().unwrap_or_else(|e| e.into_inner()).step();
+            let file = pass.file(
+                index,
+                &mut |obs: &Observation, superseded_by: Option<usize>| {
+                    if superseded_by.is_none() {
+                        feed(&mut state, obs);
+                    }
+                },
+            )?;
+            done.push((index, file));
+        }
+    };
+    let results: Vec<Result<ThreadShare<S>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a scan thread panicked"))
+            .collect()
+    });
+    drop(progress);
+    let mut states = Vec::with_capacity(threads);
+    let mut files = Vec::with_capacity(reports.files.len());
+    for result in results {
+        let (state, done) = result?;
+        states.push(state);
+        files.extend(done);
+    }
+    files.sort_by_key(|(index, _)| *index);
+    let files: Vec<FilePass> = files.into_iter().map(|(_, file)| file).collect();
+    if files.iter().any(|f| !f.clashes.is_empty()) {
+        let quiet = ReadOptions {
+            progress: None,
+            ..options
+        };
+        scan_all(plan, reports, quiet, |_, _| {})?;
+        bail!("values clash, but reading the files in order found no clash");
+    }
+    Ok((states, pass.finish(files)?))
+}
+
+/// What one thread of `scan_parallel` gives back: its state, and the files
+/// it read by index.
+type ThreadShare<S> = (S, Vec<(usize, FilePass)>);
+
+/// Two values of one unit that cannot both stand, found at `Source`
+/// (the later one) in the period's column.
+type Clash = (UnitId, IndicatorId, Period, Source, usize);
+
+/// What reading one file found besides its values.
+struct FilePass {
+    problems: Diagnostics,
+    rows: u64,
+    superseded: u64,
+    clashes: Vec<Clash>,
+}
+
+/// One pass over a set of reports: what every file's reading shares.
+struct Pass<'a> {
+    plan: &'a Plan,
+    reports: &'a Reports,
+    options: ReadOptions,
+    names: Vec<String>,
+    ledger: Ledger,
+    ratio_pairs: RatioCheck,
+}
+
+impl<'a> Pass<'a> {
+    fn new(plan: &'a Plan, reports: &'a Reports, options: ReadOptions) -> Pass<'a> {
+        Pass {
+            plan,
+            reports,
+            options,
+            names: reports
+                .files
+                .iter()
+                .map(|r| r.path.display().to_string())
+                .collect(),
+            ledger: Ledger::new(plan),
+            ratio_pairs: RatioCheck::new(plan),
+        }
+    }
+
+    /// Reads file `index` through validation into `sink`.
+    fn file(
+        &self,
+        index: usize,
+        sink: &mut impl FnMut(&Observation, Option<usize>),
+    ) -> Result<FilePass> {
+        let (plan, report, name) = (self.plan, &self.reports.files[index], &self.names[index]);
+        let mut file = FilePass {
+            problems: Diagnostics::default(),
+            rows: 0,
+            superseded: 0,
+            clashes: Vec::new(),
+        };
         let bytes = fs::read(&report.path).with_context(|| format!("cannot read `{name}`"))?;
-        if options.verify
+        if self.options.verify
             && let Some(expected) = &report.sha256
             && sha256_hex(&bytes) != *expected
         {
-            problems.push(Diagnostic::warning(
+            file.problems.push(Diagnostic::warning(
                 name,
                 format!(
                     "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
@@ -112,26 +241,25 @@ pub fn scan_all(
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
         // they are compared within each file: memory stays one file's worth.
-        let mut ratios = ratio_pairs.clone();
-        let rows_before = scan.rows;
+        let mut ratios = self.ratio_pairs.clone();
         read_file(
             plan,
             index,
             name,
             bytes,
-            report.encoding.unwrap_or(options.encoding),
-            &mut problems,
-            &mut scan.rows,
+            report.encoding.unwrap_or(self.options.encoding),
+            &mut file.problems,
+            &mut file.rows,
             |obs, row, _| {
                 if let Some(&by) = superseded.get(&(obs.unit, obs.indicator, obs.period)) {
-                    scan.superseded += 1;
+                    file.superseded += 1;
                     return sink(obs, Some(by));
                 }
-                if ledger.admit(plan, obs) {
+                if self.ledger.admit(plan, obs) {
                     ratios.add(obs, row.value.column);
                     sink(obs, None);
                 } else {
-                    clashes.push((
+                    file.clashes.push((
                         obs.unit,
                         obs.indicator,
                         obs.period,
@@ -141,36 +269,52 @@ pub fn scan_all(
                 }
             },
         );
-        problems.extend(ratios.finish(plan, &scan.files, 0));
+        file.problems.extend(ratios.finish(plan, &self.names, 0));
         if let Some(then) = report.rows
-            && scan.rows - rows_before != then
+            && file.rows != then
         {
-            problems.push(Diagnostic::warning(
+            file.problems.push(Diagnostic::warning(
                 name,
                 format!(
                     "`{}` has changed since it was received ({} values now, {then} then); \
                      stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
-                    report.name,
-                    scan.rows - rows_before
+                    report.name, file.rows
                 ),
             ));
         }
+        Ok(file)
     }
-    drop(progress);
-    if !clashes.is_empty() {
-        problems.extend(describe_clashes(
-            plan,
-            reports,
-            options,
-            &scan.files,
-            &clashes,
-        )?);
+
+    /// The pass's outcome from every file's, in file order.
+    fn finish(self, files: Vec<FilePass>) -> Result<Scan> {
+        let mut scan = Scan {
+            received: self.reports.files.iter().map(|r| r.received).collect(),
+            ..Scan::default()
+        };
+        let mut problems = self.reports.warnings.clone();
+        let mut clashes = Vec::new();
+        for file in files {
+            problems.extend(file.problems);
+            scan.rows += file.rows;
+            scan.superseded += file.superseded;
+            clashes.extend(file.clashes);
+        }
+        if !clashes.is_empty() {
+            problems.extend(describe_clashes(
+                self.plan,
+                self.reports,
+                self.options,
+                &self.names,
+                &clashes,
+            )?);
+        }
+        if problems.has_errors() {
+            return Err(Invalid(problems).into());
+        }
+        scan.files = self.names;
+        scan.warnings = problems;
+        Ok(scan)
     }
-    if problems.has_errors() {
-        return Err(Invalid(problems).into());
-    }
-    scan.warnings = problems;
-    Ok(scan)
 }
 
 /// The values of one file that later files superseded, by key, with the

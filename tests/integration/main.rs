@@ -10,6 +10,7 @@ mod handworked;
 mod ingest;
 mod manual;
 mod report;
+mod scale;
 mod spreadsheet;
 mod template;
 mod terminal;
