@@ -24,6 +24,7 @@ use std::cmp::Reverse;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::input::plan_file::Cadence;
 use crate::model::{IndicatorId, Observation, Plan, UnitId};
@@ -326,10 +327,24 @@ impl<'p> Tracker<'p> {
 
     /// Marks every owed report and counts them.
     pub fn finish(self) -> Completeness {
+        self.finish_with(true)
+    }
+
+    /// Like `finish`, without each duty's list of owed reports (the
+    /// matrix): what `track report` and `track check` need, in memory that
+    /// does not grow with the number of periods.
+    pub fn finish_summary(self) -> Completeness {
+        self.finish_with(false)
+    }
+
+    fn finish_with(self, matrix: bool) -> Completeness {
         let plan = self.plan;
+        let mut overdue: Vec<Overdue> = Vec::new();
+        let mut overdue_at: FxHashMap<(UnitId, Period), usize> = FxHashMap::default();
+        let mut dues: FxHashMap<Period, Date> = FxHashMap::default();
         let last = plan.last_deadline();
         let mut duties = Vec::new();
-        let mut periods = Vec::new();
+        let mut periods = FxHashSet::default();
         for (u, _) in plan.units.iter().enumerate() {
             let unit = UnitId(u as u32);
             for (i, indicator) in plan.indicators.iter().enumerate() {
@@ -350,7 +365,8 @@ impl<'p> Tracker<'p> {
                         .slot(unit, id, year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
                     for period in periods_of(indicator.cadence, year) {
-                        let due = due_date(plan, period);
+                        // The same few periods recur for every unit.
+                        let due = *dues.entry(period).or_insert_with(|| due_date(plan, period));
                         if period.end() < plan.start || period.end() > last || due > self.as_of {
                             continue;
                         }
@@ -366,16 +382,31 @@ impl<'p> Tracker<'p> {
                             Mark::Missing
                         };
                         duty.tally.count(mark);
-                        duty.reports.push(Owed { period, due, mark });
-                        if !periods.contains(&period) {
-                            periods.push(period);
+                        if matrix {
+                            duty.reports.push(Owed { period, due, mark });
                         }
+                        if mark == Mark::Missing {
+                            // Grouped by unit and period: one warning names
+                            // every indicator a unit owes for a period.
+                            let at = *overdue_at.entry((unit, period)).or_insert_with(|| {
+                                overdue.push(Overdue {
+                                    unit,
+                                    period,
+                                    due,
+                                    indicators: Vec::new(),
+                                });
+                                overdue.len() - 1
+                            });
+                            overdue[at].indicators.push(id);
+                        }
+                        periods.insert(period);
                     }
                 }
                 duty.tally = duty.tally.with_rate();
                 duties.push(duty);
             }
         }
+        let mut periods: Vec<Period> = periods.into_iter().collect();
         periods.sort_by_key(|p| (p.end(), Reverse(p.start())));
 
         let mut by_unit: Vec<(UnitId, Tally)> = Vec::new();
@@ -398,23 +429,6 @@ impl<'p> Tracker<'p> {
             *t = t.with_rate();
         }
 
-        let mut overdue: Vec<Overdue> = Vec::new();
-        for duty in &duties {
-            for owed in duty.reports.iter().filter(|o| o.mark == Mark::Missing) {
-                match overdue
-                    .iter_mut()
-                    .find(|o| o.unit == duty.unit && o.period == owed.period)
-                {
-                    Some(o) => o.indicators.push(duty.indicator),
-                    None => overdue.push(Overdue {
-                        unit: duty.unit,
-                        period: owed.period,
-                        due: owed.due,
-                        indicators: vec![duty.indicator],
-                    }),
-                }
-            }
-        }
         overdue.sort_by_key(|o| (o.unit, o.period.end(), Reverse(o.period.start())));
 
         Completeness {

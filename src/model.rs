@@ -221,6 +221,13 @@ pub struct Source {
     pub line: u32,
 }
 
+/// What `Plan::read_row_with` remembers from one row to the next.
+#[derive(Debug, Default)]
+pub struct RowMemo {
+    unit: Option<(String, UnitId)>,
+    period: Option<(String, Period)>,
+}
+
 /// One problem in one cell of a report row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CellProblem {
@@ -630,6 +637,19 @@ impl Plan {
         source: Source,
         problems: &mut Vec<CellProblem>,
     ) -> Option<Observation<'r>> {
+        self.read_row_with(row, mark, source, problems, &mut RowMemo::default())
+    }
+
+    /// `read_row` for the rows of one file in turn: `memo` remembers the
+    /// previous row's unit and period, which the next row usually repeats.
+    pub fn read_row_with<'r>(
+        &self,
+        row: &RawRow<'r>,
+        mark: DecimalMark,
+        source: Source,
+        problems: &mut Vec<CellProblem>,
+        memo: &mut RowMemo,
+    ) -> Option<Observation<'r>> {
         let mut failed = false;
         let mut problem = |column: usize, message: String, warning: bool| {
             failed |= !warning;
@@ -640,7 +660,14 @@ impl Plan {
             });
         };
 
-        let unit = self.unit_id(row.unit.text);
+        let unit = match &memo.unit {
+            Some((text, id)) if text == row.unit.text => Some(*id),
+            _ => {
+                let id = self.unit_id(row.unit.text);
+                memo.unit = id.map(|id| (row.unit.text.to_string(), id));
+                id
+            }
+        };
         if unit.is_none() {
             let found = row.unit.text.trim();
             let message = if found.is_empty() {
@@ -671,7 +698,15 @@ impl Plan {
             };
             problem(row.indicator.column, message, false);
         }
-        let period = match row.period.text.parse::<Period>() {
+        let parsed = match &memo.period {
+            Some((text, period)) if text == row.period.text => Ok(*period),
+            _ => row
+                .period
+                .text
+                .parse::<Period>()
+                .inspect(|&p| memo.period = Some((row.period.text.to_string(), p))),
+        };
+        let period = match parsed {
             Ok(p) => Some(p),
             Err(e) => {
                 problem(
@@ -768,6 +803,9 @@ impl Plan {
                             levels.len()
                         ))
                     };
+                }
+                if let Some(rank) = levels.iter().position(|l| l.code == t) {
+                    return Ok(Value::Level(rank));
                 }
                 let key = fold(t);
                 levels

@@ -61,7 +61,7 @@ pub(crate) fn evaluate(
         evaluator.merge(e);
         tracker.merge(t);
     }
-    Ok((evaluator.finish(), tracker.finish(), scan))
+    Ok((evaluator.finish(), tracker.finish_summary(), scan))
 }
 
 /// Warnings about the data (not the objectives), to standard error.

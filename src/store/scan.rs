@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
 use std::fs;
 
 use std::sync::Mutex;
@@ -13,13 +12,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use super::manifest::sha256_hex;
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
 use crate::input::report_file::{Encoding, RawRow, ReportFile};
 use crate::model::{
-    CellProblem, IndicatorId, Ledger, Measure, Observation, Plan, Source, UnitId, Value,
+    CellProblem, IndicatorId, Ledger, Measure, Observation, Plan, RowMemo, Source, UnitId, Value,
 };
 use crate::period::Period;
 use crate::progress::Progress;
@@ -362,6 +362,7 @@ pub(super) fn read_file(
     let mut file_problems = FileProblems::new(name, file.warnings.clone());
     let rows_before = *rows;
     let mut cells = Vec::new();
+    let mut memo = RowMemo::default();
     file.for_each_row(|row| {
         let row = match row {
             Ok(row) => row,
@@ -373,7 +374,8 @@ pub(super) fn read_file(
             line: row.line as u32,
         };
         cells.clear();
-        let observation = plan.read_row(&row, file.dialect.mark, source, &mut cells);
+        let observation =
+            plan.read_row_with(&row, file.dialect.mark, source, &mut cells, &mut memo);
         file_problems.cells(row.line, &cells);
         if let Some(obs) = observation {
             each(&obs, &row, &mut file_problems);
@@ -491,11 +493,15 @@ pub(super) fn clash_message(
 /// Catches a numerator above its denominator for one unit and period
 /// (7 tasks applied of 5 accepted): allowed, since units report the two
 /// separately, but worth a warning. Holds the values of the indicators
-/// some ratio objective divides, a few per unit and period.
+/// some ratio objective divides, two per unit, period and ratio.
 #[derive(Clone)]
 pub(super) struct RatioCheck {
     pairs: Vec<(IndicatorId, IndicatorId)>,
-    seen: FxHashMap<(UnitId, IndicatorId, Period), (Decimal, Source, usize)>,
+    /// By indicator: the pairs it is a side of, and which side (0
+    /// numerator, 1 denominator); checked per row.
+    sides: Vec<Vec<(u16, usize)>>,
+    /// By unit, period and pair: the value, source and column of each side.
+    seen: FxHashMap<(UnitId, Period, u16), [Option<(Decimal, Source, usize)>; 2]>,
 }
 
 impl RatioCheck {
@@ -511,56 +517,56 @@ impl RatioCheck {
                 pairs.push((numerator, denominator));
             }
         }
+        let mut sides = vec![Vec::new(); plan.indicators.len()];
+        for (pair, &(a, b)) in pairs.iter().enumerate() {
+            sides[a.0 as usize].push((pair as u16, 0));
+            sides[b.0 as usize].push((pair as u16, 1));
+        }
         RatioCheck {
             pairs,
+            sides,
             seen: FxHashMap::default(),
         }
     }
 
     pub(super) fn add(&mut self, obs: &Observation, column: usize) {
         let Value::Number(n) = obs.value else { return };
-        if self
-            .pairs
-            .iter()
-            .any(|&(a, b)| a == obs.indicator || b == obs.indicator)
-        {
-            self.seen.insert(
-                (obs.unit, obs.indicator, obs.period),
-                (n, obs.source, column),
-            );
+        for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
+            self.seen.entry((obs.unit, obs.period, pair)).or_default()[side] =
+                Some((n, obs.source, column));
         }
     }
 
     /// A value no longer in force.
     pub(super) fn remove(&mut self, unit: UnitId, indicator: IndicatorId, period: Period) {
-        self.seen.remove(&(unit, indicator, period));
+        for &(pair, side) in &self.sides[indicator.0 as usize] {
+            if let Some(both) = self.seen.get_mut(&(unit, period, pair)) {
+                both[side] = None;
+            }
+        }
     }
 
     /// The warnings, for pairs where either value comes from a file at
     /// index `from` or later (an ingest warns about the new files only).
     pub(super) fn finish(self, plan: &Plan, names: &[String], from: u32) -> Diagnostics {
         let mut found = Vec::new();
-        for &(numerator, denominator) in &self.pairs {
-            for (&(unit, indicator, period), &(n, source, column)) in &self.seen {
-                if indicator != numerator {
-                    continue;
-                }
-                if let Some(&(d, at, _)) = self.seen.get(&(unit, denominator, period))
-                    && n > d
-                    && (source.file >= from || at.file >= from)
-                {
-                    found.push((
-                        source,
-                        column,
-                        unit,
-                        numerator,
-                        denominator,
-                        period,
-                        n,
-                        d,
-                        at,
-                    ));
-                }
+        for (&(unit, period, pair), both) in &self.seen {
+            let (numerator, denominator) = self.pairs[pair as usize];
+            if let [Some((n, source, column)), Some((d, at, _))] = *both
+                && n > d
+                && (source.file >= from || at.file >= from)
+            {
+                found.push((
+                    source,
+                    column,
+                    unit,
+                    numerator,
+                    denominator,
+                    period,
+                    n,
+                    d,
+                    at,
+                ));
             }
         }
         found.sort_by_key(|f| (f.0, f.3, f.4));
