@@ -494,6 +494,9 @@ pub(super) fn clash_message(
 /// (7 tasks applied of 5 accepted): allowed, since units report the two
 /// separately, but worth a warning. Holds the values of the indicators
 /// some ratio objective divides, two per unit, period and ratio.
+/// One side of a ratio: its value, where it came from, and its column.
+type Side = (Decimal, Source, usize);
+
 #[derive(Clone)]
 pub(super) struct RatioCheck {
     pairs: Vec<(IndicatorId, IndicatorId)>,
@@ -501,7 +504,7 @@ pub(super) struct RatioCheck {
     /// numerator, 1 denominator); checked per row.
     sides: Vec<Vec<(u16, usize)>>,
     /// By unit, period and pair: the value, source and column of each side.
-    seen: FxHashMap<(UnitId, Period, u16), [Option<(Decimal, Source, usize)>; 2]>,
+    seen: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
 }
 
 impl RatioCheck {
