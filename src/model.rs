@@ -333,15 +333,33 @@ impl Plan {
                 );
             }
             let mut reporters = Vec::new();
+            let mut listed = vec![false; units.len()];
             for reporter in &shape.reporters {
+                // `*`: every unit of the plan, as when all communes report.
+                if reporter.get_ref() == "*" {
+                    if shape.reporters.len() > 1 {
+                        error(
+                            reporter.span(),
+                            format!(
+                                "`*` (every unit) stands alone in the reporters of `{}`",
+                                code.get_ref()
+                            ),
+                        );
+                    }
+                    reporters = (0..units.len() as u32).map(UnitId).collect();
+                    continue;
+                }
                 match unit_keys.get(&reporter.get_ref().to_lowercase()) {
-                    Some(&unit) if reporters.contains(&unit) => {
+                    Some(&unit) if listed[unit.0 as usize] => {
                         error(
                             reporter.span(),
                             format!("unit `{}` is listed twice in reporters", reporter.get_ref()),
                         );
                     }
-                    Some(&unit) => reporters.push(unit),
+                    Some(&unit) => {
+                        listed[unit.0 as usize] = true;
+                        reporters.push(unit);
+                    }
                     None => error(
                         reporter.span(),
                         format!(
@@ -1241,6 +1259,25 @@ by = 2025
                 "{to}: {errors:#?}"
             );
         }
+    }
+
+    #[test]
+    fn a_star_names_every_unit_as_reporter_and_stands_alone() {
+        let plan =
+            plan_from(&PLAN.replace("reporters = [\"A\"]\nlevels", "reporters = [\"*\"]\nlevels"))
+                .unwrap();
+        let grade = plan.indicator(plan.indicator_id("grade").unwrap());
+        assert_eq!(grade.reporters, [UnitId(0), UnitId(1)]);
+        assert!(grade.reports(UnitId(1)));
+        let errors = plan_from(&PLAN.replace(
+            "reporters = [\"A\"]\nlevels",
+            "reporters = [\"*\", \"A\"]\nlevels",
+        ))
+        .unwrap_err();
+        assert!(
+            errors[0].contains("`*` (every unit) stands alone in the reporters of `grade`"),
+            "{errors:?}"
+        );
     }
 
     #[test]
