@@ -33,7 +33,7 @@ pub mod text;
 use std::ffi::OsString;
 use std::io::{self, Write};
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::diagnostic::Invalid;
@@ -113,18 +113,54 @@ fn report_error(e: &anyhow::Error) -> u8 {
 }
 
 /// Whether the subcommand is `check`, found before clap parses, so that even
-/// its usage errors exit 3 as monitoring expects.
+/// its usage errors exit 3 as monitoring expects. Only the global options
+/// can come before the subcommand; which of them take a value (and so hide
+/// the next word) is read from their clap definitions, so that a new option
+/// cannot be missed.
 fn invoked_check(args: &[OsString]) -> bool {
-    const TAKES_VALUE: [&str; 8] = [
-        "--data", "--as-of", "--format", "-f", "--output", "-o", "--lang", "--color",
-    ];
+    let command = Cli::command();
+    let takes_value = |word: &str| {
+        command.get_arguments().any(|arg| {
+            arg.get_action().takes_values()
+                && (word
+                    .strip_prefix("--")
+                    .is_some_and(|long| arg.get_long() == Some(long))
+                    || word
+                        .strip_prefix('-')
+                        .and_then(|short| short.parse::<char>().ok())
+                        .is_some_and(|short| arg.get_short() == Some(short)))
+        })
+    };
     let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
     while let Some(arg) = rest.next() {
-        if TAKES_VALUE.contains(&arg.as_ref()) || arg == "--encoding" {
+        if takes_value(&arg) {
             rest.next();
         } else if !arg.starts_with('-') {
             return arg == "check";
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &str) -> Vec<OsString> {
+        words.split(' ').map(OsString::from).collect()
+    }
+
+    #[test]
+    fn finds_check_after_any_global_option_and_its_value() {
+        assert!(invoked_check(&args("track check")));
+        assert!(invoked_check(&args("track --encoding windows-1258 check")));
+        assert!(invoked_check(&args(
+            "track -o out.txt --lang vi --color never check"
+        )));
+        assert!(invoked_check(&args("track --data=x --ascii check")));
+        // The value of an option is not the subcommand.
+        assert!(!invoked_check(&args("track --data check report")));
+        assert!(!invoked_check(&args("track -f check report")));
+        assert!(!invoked_check(&args("track report check")));
+    }
 }

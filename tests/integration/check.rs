@@ -99,6 +99,11 @@ fn bad_usage_of_check_exits_3_not_2() {
         .args(["--data", "data", "check", "--as-of", "someday"])
         .assert()
         .code(3);
+    // Global options with a value may come before `check`.
+    track()
+        .args(["--encoding", "windows-1258", "check", "--no-such-flag"])
+        .assert()
+        .code(3);
     // Other commands keep clap's 2.
     track().args(["report", "--no-such-flag"]).assert().code(2);
 }
