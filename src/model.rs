@@ -517,7 +517,7 @@ impl Plan {
             else {
                 continue;
             };
-            match rule_for(&measure, &target, &indicators) {
+            match rule_for(&measure, &target, shape.target.get_ref(), &indicators) {
                 Ok(rule) => objectives.push(Objective {
                     code: code.into_inner(),
                     title: nfc_owned(shape.title),
@@ -850,10 +850,12 @@ fn lookup<T: Copy>(keys: &FxHashMap<String, T>, code: &str) -> Option<T> {
         .copied()
 }
 
-/// Matches a target with its measure: what kind of judgement the pair asks for.
+/// Matches a target with its measure: what kind of judgement the pair asks
+/// for. `written` is the target as the plan writes it, for messages.
 fn rule_for(
     measure: &Measure,
     target: &TargetSpec,
+    written: &str,
     indicators: &[Indicator],
 ) -> Result<Rule, String> {
     let kind = |id: IndicatorId| &indicators[id.0 as usize].kind;
@@ -909,9 +911,17 @@ fn rule_for(
             })
         }
         (Measure::Single(id), TargetSpec::Level { code, strict }) => {
+            // A word where a number was expected (`ten`) reads as a level;
+            // without levels to match it, it is a target that cannot be read.
             let IndicatorKind::Ordinal(levels) = kind(*id) else {
+                let expected = if numeric(*id) {
+                    "a number or range such as `15-20`, `>= 5` or `5-10 per year`"
+                } else {
+                    "`qualitative`"
+                };
                 return Err(format!(
-                    "a level target needs an ordinal indicator; `{}` is {}",
+                    "cannot read target `{}`; `{}` is a {} indicator, so its target is {expected}",
+                    written.trim(),
                     name(*id),
                     kind(*id).name()
                 ));
@@ -1166,6 +1176,18 @@ by = 2025
                 "target = \"qualitative\"",
                 "target = \"5\"",
                 "a numeric target needs a flow or stock indicator; `remark` is text",
+            ),
+            // Regression: a word where a number was expected was taken for
+            // a level, and the error asked for an ordinal indicator.
+            (
+                "target = \"15-20\"",
+                "target = \"ten\"",
+                "objective `done-2025`: cannot read target `ten`; `done` is a flow indicator, so its target is a number or range such as `15-20`, `>= 5` or `5-10 per year`",
+            ),
+            (
+                "target = \"qualitative\"",
+                "target = \"good\"",
+                "cannot read target `good`; `remark` is a text indicator, so its target is `qualitative`",
             ),
         ];
         for (from, to, message) in cases {
