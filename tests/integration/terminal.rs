@@ -60,8 +60,9 @@ fn colour_is_off_in_a_pipe_and_under_no_color_and_on_when_asked() {
 }
 
 /// Runs `track ARGS` in a pseudo-terminal, as a person at a terminal would,
-/// with `env` set; `None` when `script` (util-linux) is not installed.
-fn in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+/// with `env` set. Fails when `script` (util-linux, on CI) is missing:
+/// a terminal test that skips itself proves nothing.
+fn in_terminal(args: &str, env: &[(&str, &str)]) -> String {
     let binary = assert_cmd::cargo::cargo_bin("track");
     let mut cmd = Command::new("script");
     cmd.current_dir(root())
@@ -80,13 +81,15 @@ fn in_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().ok()?;
+    let out = cmd
+        .output()
+        .expect("`script` (util-linux) runs `track` in a pseudo-terminal; install it");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(String::from_utf8(out.stdout).unwrap().replace('\r', ""))
+    String::from_utf8(out.stdout).unwrap().replace('\r', "")
 }
 
 /// Text without its ANSI escape sequences.
@@ -109,11 +112,7 @@ fn plain(text: &str) -> String {
 
 #[test]
 fn at_a_terminal_the_table_fits_its_width_and_is_coloured() {
-    let Some(out) = in_terminal("report --as-of 2025-06-30 --lang vi", &[("COLUMNS", "100")])
-    else {
-        eprintln!("skipped: `script` is not installed");
-        return;
-    };
+    let out = in_terminal("report --as-of 2025-06-30 --lang vi", &[("COLUMNS", "100")]);
     assert!(out.contains('\u{1b}'), "a terminal gets colour");
     let text = plain(&out);
     // Standard error shares the terminal: keep the table's lines only.
@@ -126,7 +125,7 @@ fn at_a_terminal_the_table_fits_its_width_and_is_coloured() {
         assert!(line.chars().count() <= 100, "wider than 100: {line}");
     }
     // NO_COLOR turns colour off at a terminal too.
-    let out = in_terminal("report --as-of 2025-06-30", &[("NO_COLOR", "1")]).unwrap();
+    let out = in_terminal("report --as-of 2025-06-30", &[("NO_COLOR", "1")]);
     assert!(!out.contains('\u{1b}'));
 }
 
