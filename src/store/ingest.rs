@@ -24,6 +24,7 @@ use crate::diagnostic::{Diagnostics, Invalid, Severity};
 use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
 use crate::model::{IndicatorId, Plan, Source, UnitId};
 use crate::period::Period;
+use crate::progress::Progress;
 
 /// How to ingest.
 #[derive(Clone, Debug)]
@@ -121,12 +122,13 @@ impl Store {
             // The exclusive lock is held: a shared one would wait for it.
             self.reports_unlocked()?
         };
-        let mut check = Check::new(&plan, &reports, options);
+        let mut check = Check::new(&plan, &reports, options, files.len());
         let adopted = check.read_store()?;
         let (outcomes, mut candidates) = check.sort_given(files)?;
         for candidate in &mut candidates {
             check.read_candidate(candidate);
         }
+        // Ends the progress bar (if any) before anything else is said.
         let warnings = check.finish()?;
         let chosen = self.choose_names(&reports, &candidates)?;
 
@@ -308,10 +310,18 @@ struct Check<'a> {
     ratios: RatioCheck,
     errors: Diagnostics,
     warnings: Diagnostics,
+    /// A bar over the stored files and the given ones, as `scan` shows
+    /// for other commands: a large store takes a while to read.
+    progress: Progress,
 }
 
 impl<'a> Check<'a> {
-    fn new(plan: &'a Plan, reports: &'a Reports, options: &'a IngestOptions) -> Check<'a> {
+    fn new(
+        plan: &'a Plan,
+        reports: &'a Reports,
+        options: &'a IngestOptions,
+        given: usize,
+    ) -> Check<'a> {
         Check {
             plan,
             reports,
@@ -326,6 +336,7 @@ impl<'a> Check<'a> {
             ratios: RatioCheck::new(plan),
             errors: Diagnostics::default(),
             warnings: Diagnostics::default(),
+            progress: Progress::new(options.read.progress, reports.files.len() + given),
         }
     }
 
@@ -335,6 +346,7 @@ impl<'a> Check<'a> {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
         let mut adopted = Vec::new();
         for (index, report) in reports.files.iter().enumerate() {
+            self.progress.step();
             let bytes = fs::read(&report.path)
                 .with_context(|| format!("cannot read `{}`", self.names[index]))?;
             let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
@@ -412,13 +424,19 @@ impl<'a> Check<'a> {
 
     /// Reads the given files once each and sorts them: already stored,
     /// given twice, or new (a candidate, whose outcome is left open).
-    fn sort_given(&self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
+    fn sort_given(&mut self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
         let mut outcomes = Vec::new();
         let mut candidates: Vec<Candidate> = Vec::new();
         for path in files {
             let given = path.display().to_string();
             let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
             let sha256 = sha256_hex(&bytes);
+            let known =
+                self.hashes.contains_key(&sha256) || candidates.iter().any(|c| c.sha256 == sha256);
+            if known {
+                // Not read again: done as far as the bar goes.
+                self.progress.step();
+            }
             if let Some((stored_as, received)) = self.hashes.get(&sha256) {
                 outcomes.push(Some(Outcome::AlreadyStored {
                     given,
@@ -456,6 +474,7 @@ impl<'a> Check<'a> {
     /// clash with another new value is an error; with a stored one, an
     /// error unless `--replace`, which supersedes the stored value.
     fn read_candidate(&mut self, candidate: &mut Candidate) {
+        self.progress.step();
         let (plan, reports, options) = (self.plan, self.reports, self.options);
         let index = self.names.len();
         self.names.push(candidate.given.clone());
@@ -553,6 +572,7 @@ impl<'a> Check<'a> {
 
     /// The warnings about the new files, or every error at once.
     fn finish(self) -> Result<Diagnostics> {
+        drop(self.progress);
         if self.errors.has_errors() {
             return Err(Invalid(self.errors).into());
         }

@@ -235,3 +235,59 @@ fn a_plan_typed_in_nfd_gives_the_same_aligned_tables() {
         assert_eq!(from_nfd, nfc, "{args:?}");
     }
 }
+
+/// Regression: the bar showed for the passes of `report` and the like, not
+/// for `track ingest`, which reads the whole store before a new file.
+#[test]
+fn a_long_ingest_shows_a_progress_bar_at_a_terminal_only() {
+    let scratch = Scratch::with_plan(&root().join("tests/fixtures/ingest/plan.toml"));
+    // Enough stored values (distinct months of 1900-2999, 2025 left out)
+    // that reading them takes well over the bar's 300 ms in a debug build.
+    let pairs = [
+        ("SKHCN", "tasks-accepted"),
+        ("SKHCN", "tasks-applied"),
+        ("SKHCN", "budget"),
+        ("SCT", "budget"),
+        ("SCT", "tasks-accepted"),
+        ("SCT", "tasks-applied"),
+    ];
+    let mut rows = Vec::new();
+    for (unit, indicator) in pairs {
+        for year in (1900..3000).filter(|&y| y != 2025) {
+            for month in 1..=12 {
+                rows.push(format!("{unit},{indicator},{year}-{month:02},1"));
+            }
+        }
+    }
+    for (n, chunk) in rows.chunks(rows.len() / 40 + 1).enumerate() {
+        std::fs::write(
+            scratch.path().join(format!("reports/r{n:02}.csv")),
+            format!("unit,indicator,period,value\n{}\n", chunk.join("\n")),
+        )
+        .unwrap();
+    }
+    let new = scratch.path().join("new.csv");
+    std::fs::write(
+        &new,
+        "unit,indicator,period,value\nSKHCN,tasks-accepted,2025-H1,1\n",
+    )
+    .unwrap();
+    let args = format!(
+        "--data {} ingest --dry-run {}",
+        scratch.path().display(),
+        new.display()
+    );
+    let started = std::time::Instant::now();
+    let out = plain(&in_terminal(&args, &[]));
+    assert!(
+        started.elapsed() > std::time::Duration::from_millis(600),
+        "the ingest took {:?}, too little to need a bar: make the store larger",
+        started.elapsed()
+    );
+    assert!(out.contains("reading reports"), "{out}");
+    assert!(out.contains("dry run: 1 file to store"), "{out}");
+    // Standard error into a pipe gets no bar.
+    let piped = track().args(args.split(' ')).output().unwrap();
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("reading reports"));
+}
