@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::csv::{CsvWriter, Field};
-use super::table::new_table;
+use super::table::{Unbreakable, new_table};
 use super::words::Words;
 use super::{Format, Style, json_number};
 use crate::completeness::{Completeness, Duty, Mark, Tally, cadence_code};
@@ -157,6 +157,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.push(Cell::new(rate(&words, &duty.tally)).set_alignment(CellAlignment::Right));
         matrix.add_row(row);
     }
+    // Codes, marks and counts are never cut to fit a terminal; names and
+    // titles wrap between words.
+    Unbreakable::measure(&matrix, &[]).constrain(&mut matrix);
     writeln!(out, "{matrix}")?;
     writeln!(out, "{}", legend(&words, c, style.ascii))?;
 
@@ -196,6 +199,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.extend(tally_cells(tally));
         units.add_row(row);
     }
+    let mut widths = Unbreakable::measure(&units, &[1]);
+    widths.readable(&units, 1);
+    widths.constrain(&mut units);
     writeln!(out, "{units}")?;
     writeln!(out)?;
     writeln!(out, "{}", pick("By indicator:", "Theo chỉ tiêu:"))?;
@@ -217,6 +223,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.extend(tally_cells(tally));
         indicators.add_row(row);
     }
+    let mut widths = Unbreakable::measure(&indicators, &[1]);
+    widths.readable(&indicators, 1);
+    widths.constrain(&mut indicators);
     writeln!(out, "{indicators}")?;
     writeln!(out, "{}", headline(&words, c))?;
     Ok(())
