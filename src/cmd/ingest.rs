@@ -9,7 +9,7 @@ use jiff::civil::Date;
 
 use crate::cli::IngestArgs;
 use crate::diagnostic::Invalid;
-use crate::lang::Lang;
+use crate::render::words::count;
 use crate::settings::{Settings, UsageError};
 use crate::store::{IngestOptions, Outcome};
 
@@ -183,13 +183,4 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         Ok(())
     })?;
     Ok(0)
-}
-
-/// "1 value", "2 values"; Vietnamese nouns do not change.
-fn count(lang: Lang, n: usize, one: &str, many: &str, vi: &str) -> String {
-    let word = match n {
-        1 => lang.pick(one, vi),
-        _ => lang.pick(many, vi),
-    };
-    format!("{n} {word}")
 }

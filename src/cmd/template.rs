@@ -13,7 +13,7 @@ use crate::lang::Lang;
 use crate::model::{Plan, UnitId};
 use crate::period::Period;
 use crate::render::template::render;
-use crate::render::words::Words;
+use crate::render::words::{Words, count};
 use crate::settings::{Settings, UsageError, write_atomically};
 
 pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
@@ -157,8 +157,8 @@ fn print_summary(
         match lang {
             Lang::En => writeln!(
                 out,
-                "wrote {} templates for {period} into `{}`:",
-                written.len(),
+                "wrote {} for {period} into `{}`:",
+                count(lang, written.len(), "template", "templates", ""),
                 dir.display()
             )?,
             Lang::Vi => writeln!(

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::csv::{CsvWriter, Field};
 use super::table::{Unbreakable, new_table};
-use super::words::Words;
+use super::words::{Words, count};
 use super::{Format, Style, json_number};
 use crate::completeness::{Completeness, Duty, Mark, Tally, cadence_code};
 use crate::model::Plan;
@@ -75,10 +75,16 @@ fn headline(words: &Words, c: &Completeness) -> String {
         .map_or("—".to_string(), |r| words.percent(r.round_dp(1)));
     match words.lang {
         crate::lang::Lang::En => format!(
-            "Reporting rate as of {}: {rate} ({} of {} reports due; {} late, {} missing)",
+            "Reporting rate as of {}: {rate} ({} of {}; {} late, {} missing)",
             words.date(c.as_of),
             t.reported,
-            t.expected,
+            count(
+                words.lang,
+                t.expected as usize,
+                "report due",
+                "reports due",
+                ""
+            ),
             t.late,
             t.missing
         ),

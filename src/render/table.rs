@@ -11,7 +11,7 @@ use comfy_table::{
 use rust_decimal::Decimal;
 use unicode_width::UnicodeWidthStr;
 
-use super::words::Words;
+use super::words::{Words, count};
 use super::{ReportView, Style};
 use crate::evaluate::{Evaluation, Figure, Status};
 
@@ -250,13 +250,18 @@ fn write_summary(view: &ReportView, style: Style, out: &mut dyn Write) -> Result
             (n > 0).then(|| format!("{n} {}", words.status(status)))
         })
         .collect();
-    let objectives = style.lang.pick("objectives", "mục tiêu");
     writeln!(
         out,
-        "{} {}: {} {objectives}; {}",
+        "{} {}: {}; {}",
         style.lang.pick("As of", "Tính đến"),
         words.date(view.outcome.as_of),
-        view.shown.len(),
+        count(
+            style.lang,
+            view.shown.len(),
+            "objective",
+            "objectives",
+            "mục tiêu"
+        ),
         counts.join(", ")
     )?;
     Ok(())

@@ -17,7 +17,7 @@ fn all_well_is_one_line_and_exit_0() {
         .args(["check", "--as-of", "2025-06-30"])
         .assert()
         .code(0)
-        .stdout("OK: 1 objectives met, on track or informational (as of 2025-06-30)\n");
+        .stdout("OK: 1 objective met, on track or informational (as of 2025-06-30)\n");
     track()
         .arg("--data")
         .arg(scratch.path())
@@ -68,7 +68,7 @@ fn off_track_or_missed_is_critical_exit_2() {
         .args(["check", "--as-of", "2026-06-30"])
         .assert()
         .code(2)
-        .stdout(predicate::str::starts_with("CRITICAL: 3 missed, 1 off track, 2 at risk, 1 no data, 1 past year(s) short, 8 missing report(s), 1 data warning(s)"));
+        .stdout(predicate::str::starts_with("CRITICAL: 3 missed, 1 off track, 2 at risk, 1 no data, 1 past year short, 8 missing reports, 1 data warning"));
 }
 
 #[test]

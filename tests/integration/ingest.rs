@@ -447,7 +447,7 @@ fn an_interrupted_ingest_leaves_a_store_that_validates() {
     let out = run(&scratch, &["validate"]);
     assert!(out.status.success(), "{}", text(&scratch, &out.stderr));
     assert!(
-        text(&scratch, &out.stdout).starts_with("valid: 4 objectives, 1 report files, 3 values")
+        text(&scratch, &out.stdout).starts_with("valid: 4 objectives, 1 report file, 3 values")
     );
     insta::assert_snapshot!(text(&scratch, &out.stderr), @"DIR/reports/clash-value.csv: warning: `clash-value.csv` is not in the manifest, so it is not read (copied in by hand, or left by an ingest that was interrupted); add it with `track ingest`, or delete it");
     assert!(values(&export(&scratch, &[])).iter().all(|v| v[3] != "5"));

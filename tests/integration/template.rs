@@ -62,7 +62,7 @@ fn a_filled_in_template_is_a_valid_report() {
         .arg(&file)
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 report files, 4 values"));
+        .stdout(predicate::str::contains("1 report file, 4 values"));
 }
 
 #[test]
