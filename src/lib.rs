@@ -11,6 +11,8 @@
 //! - `completeness`: pure; which owed reports came in, late or not at all;
 //! - `render`: one file per output format, formatting only;
 //! - `cmd`: one file per subcommand, dispatched from `run`;
+//! - `lang` + `diagnostic`: the language, and problems that carry their
+//!   words in English and Vietnamese until printed in the run's language;
 //! - `progress`: the bar on standard error for long passes over files.
 
 pub mod cli;
@@ -36,7 +38,8 @@ use std::io::{self, Write};
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
-use crate::diagnostic::Invalid;
+use crate::diagnostic::{Failed, Invalid};
+use crate::lang::Lang;
 use crate::settings::{Settings, UsageError};
 
 /// Exit code of `track check` when the check itself cannot run.
@@ -58,6 +61,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             };
         }
     };
+    // The language of what is said from here on, settings or not.
+    let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
     let output = cli.global.output.as_deref();
     let result = match &cli.command {
         // These read no data and need no settings.
@@ -80,7 +85,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let code = report_error(&e);
+            let code = report_error(&e, lang);
             if is_check && code != 0 {
                 CHECK_UNKNOWN
             } else {
@@ -90,8 +95,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
 }
 
-/// Prints an error the way the user can act on it, and picks its exit code.
-fn report_error(e: &anyhow::Error) -> u8 {
+/// Prints an error the way the user can act on it, in `lang`, and picks
+/// its exit code.
+fn report_error(e: &anyhow::Error, lang: Lang) -> u8 {
     if settings::reader_gone() {
         // The reader went away (`track report | head`): not a failure.
         return 0;
@@ -99,17 +105,41 @@ fn report_error(e: &anyhow::Error) -> u8 {
     let mut stderr = io::stderr().lock();
     if let Some(Invalid(diagnostics)) = e.downcast_ref::<Invalid>() {
         for d in diagnostics.iter() {
-            let _ = writeln!(stderr, "{d}");
+            let _ = writeln!(stderr, "{}", d.shown(lang));
         }
-        let _ = writeln!(stderr, "track: stopped: {}", diagnostics.summary());
+        let _ = writeln!(
+            stderr,
+            "track: {}: {}",
+            lang.pick("stopped", "đã dừng"),
+            diagnostics.summary(lang)
+        );
         return 1;
     }
-    let _ = writeln!(stderr, "track: error: {e:#}");
+    // `error` stays the word after `track:` in both languages, as it does
+    // after a file's place: scripts and mail filters look for it.
+    let _ = writeln!(stderr, "track: error: {}", in_words(e, lang));
     if e.downcast_ref::<UsageError>().is_some() {
         2
     } else {
         1
     }
+}
+
+/// An error and its causes, `: `-separated as anyhow shows them, each of
+/// ours in `lang` (the system's own, such as an OS error, as they come).
+fn in_words(e: &anyhow::Error, lang: Lang) -> String {
+    e.chain()
+        .map(|link| {
+            if let Some(failed) = link.downcast_ref::<Failed>() {
+                failed.message.get(lang).to_string()
+            } else if let Some(usage) = link.downcast_ref::<UsageError>() {
+                usage.0.get(lang).to_string()
+            } else {
+                link.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Whether the subcommand is `check`, found before clap parses, so that even

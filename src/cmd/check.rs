@@ -133,6 +133,6 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     if !crate::settings::reader_gone() {
         written?;
     }
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
     Ok(if severity == Severity::Critical { 2 } else { 1 })
 }

@@ -29,7 +29,7 @@ pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
     let scan = store::scan(&plan, &reports, settings.read, |obs| {
         tracker.add(obs, received[obs.source.file as usize]);
     })?;
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
     let completeness = tracker.finish();
     let view = CompletenessView {
         plan: &plan,

@@ -4,7 +4,9 @@
 
 use anyhow::Result;
 
+use super::print_data_warnings;
 use crate::cli::ExportArgs;
+use crate::msg;
 use crate::render::Format;
 use crate::render::export::{ExportRow, ExportView, render};
 use crate::settings::{Settings, UsageError};
@@ -16,9 +18,11 @@ pub fn run(settings: &Settings, args: &ExportArgs) -> Result<u8> {
         Format::Table | Format::Csv => Format::Csv,
         Format::Json => Format::Json,
         Format::Markdown => {
-            return Err(
-                UsageError("`track export` writes csv or json, not markdown".to_string()).into(),
-            );
+            return Err(UsageError(msg!(
+                "`track export` writes csv or json, not markdown",
+                "`track export` chỉ xuất csv hoặc json, không xuất markdown"
+            ))
+            .into());
         }
     };
     let plan = settings.store.load_plan()?;
@@ -39,9 +43,7 @@ pub fn run(settings: &Settings, args: &ExportArgs) -> Result<u8> {
             });
         }
     })?;
-    for warning in scan.warnings.iter() {
-        eprintln!("{warning}");
-    }
+    print_data_warnings(&scan.warnings, settings.style.lang);
     let view = ExportView {
         plan: &plan,
         rows: &rows,

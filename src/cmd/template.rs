@@ -9,9 +9,11 @@ use anyhow::Result;
 use super::unit_id;
 use crate::cli::TemplateArgs;
 use crate::completeness::{owed_in, periods_of};
-use crate::lang::Lang;
+use crate::input::plan_file::Cadence;
+use crate::lang::{Lang, Message};
 use crate::model::{Plan, UnitId};
-use crate::period::Period;
+use crate::msg;
+use crate::period::{Period, PeriodError};
 use crate::render::template::render;
 use crate::render::words::{Words, count};
 use crate::settings::{Settings, UsageError, write_atomically};
@@ -36,14 +38,15 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
         .clone()
         .or_else(|| settings.output.clone())
         .ok_or_else(|| {
-            UsageError(
-                "`--all` writes one file per unit into a folder; name it with `--dir DIR` or `-o DIR`"
-                    .into(),
-            )
+            UsageError(msg!(
+                "`--all` writes one file per unit into a folder; name it with `--dir DIR` or `-o DIR`",
+                "`--all` ghi mỗi đơn vị một tệp vào một thư mục; hãy chỉ thư mục bằng `--dir DIR` hoặc `-o DIR`"
+            ))
         })?;
     if dir.is_file() {
-        return Err(UsageError(format!(
+        return Err(UsageError(msg!(
             "`{}` is a file; `--all` needs a folder to write one file per unit into",
+            "`{}` là một tệp; `--all` cần một thư mục để ghi mỗi đơn vị một tệp",
             dir.display()
         ))
         .into());
@@ -64,10 +67,13 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
         written.push((path, unit, owed.len()));
     }
     if written.is_empty() {
-        return Err(UsageError(format!(
-            "no unit reports anything for a period like `{period}`; {}",
-            cadences_hint(&plan, period)
-        ))
+        return Err(UsageError(
+            msg!(
+                "no unit reports anything for a period like `{period}`; ",
+                "không đơn vị nào báo cáo cho kỳ dạng `{period}`; "
+            )
+            .then(&cadences_hint(&plan, period)),
+        )
         .into());
     }
     print_summary(settings, &plan, period, &dir, &written, &idle)?;
@@ -78,12 +84,14 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
 fn period_in_plan(plan: &Plan, text: &str) -> Result<Period, UsageError> {
     let period: Period = text
         .parse()
-        .map_err(|e| UsageError(format!("cannot read period `{}`; {e}", text.trim())))?;
+        .map_err(|e: PeriodError| UsageError(e.message(text)))?;
     let last = plan.last_deadline();
     if period.end() < plan.start || period.start() > last {
-        return Err(UsageError(format!(
-            "period `{period}` is outside the plan, which runs from {} to {last}",
-            plan.start
+        let (start, start_vi) = (plan.start, Lang::Vi.date(plan.start));
+        let last_vi = Lang::Vi.date(last);
+        return Err(UsageError(msg!(
+            "period `{period}` is outside the plan, which runs from {start} to {last}",
+            "kỳ `{period}` nằm ngoài thời gian của kế hoạch, từ {start_vi} đến {last_vi}"
         )));
     }
     Ok(period)
@@ -92,16 +100,18 @@ fn period_in_plan(plan: &Plan, text: &str) -> Result<Period, UsageError> {
 /// Why a unit owes nothing for this period, and what to ask for instead.
 fn nothing_owed(plan: &Plan, unit: UnitId, period: Period) -> UsageError {
     let code = &plan.unit(unit).code;
-    let mut cadences: Vec<_> = plan
-        .indicators
-        .iter()
-        .filter(|i| i.reports(unit))
-        .map(|i| i.cadence)
-        .collect();
-    cadences.dedup();
+    // Each cadence once, in the plan's order (the first decides the
+    // suggestion): `dedup` alone keeps repeats that are not adjacent.
+    let mut cadences: Vec<Cadence> = Vec::new();
+    for indicator in plan.indicators.iter().filter(|i| i.reports(unit)) {
+        if !cadences.contains(&indicator.cadence) {
+            cadences.push(indicator.cadence);
+        }
+    }
     let Some(&cadence) = cadences.first() else {
-        return UsageError(format!(
-            "unit `{code}` is not expected to report any indicator; the plan's `reporters` lists decide who reports what"
+        return UsageError(msg!(
+            "unit `{code}` is not expected to report any indicator; the plan's `reporters` lists decide who reports what",
+            "đơn vị `{code}` không phải báo cáo chỉ tiêu nào; danh sách `reporters` trong kế hoạch quy định đơn vị nào báo cáo chỉ tiêu nào"
         ));
     };
     // The period of the unit's cadence that ends with the one asked for,
@@ -113,32 +123,43 @@ fn nothing_owed(plan: &Plan, unit: UnitId, period: Period) -> UsageError {
         .or(periods.first())
         .copied()
         .unwrap_or(period);
-    UsageError(format!(
-        "unit `{code}` reports nothing for a period like `{period}`; its indicators are reported {}: try `--period {suggestion}`",
-        cadences
-            .iter()
-            .map(|&c| Words::new(plan, Lang::En).cadence(c))
-            .collect::<Vec<_>>()
-            .join(" or ")
+    let reported = cadence_words(plan, &cadences);
+    let (en, vi) = (reported.en(), reported.vi());
+    UsageError(msg!(
+        "unit `{code}` reports nothing for a period like `{period}`; its indicators are reported {en}: try `--period {suggestion}`",
+        "đơn vị `{code}` không phải báo cáo gì cho kỳ dạng `{period}`; các chỉ tiêu của đơn vị được báo cáo {vi}: hãy thử `--period {suggestion}`"
     ))
 }
 
-fn cadences_hint(plan: &Plan, period: Period) -> String {
-    let words = Words::new(plan, Lang::En);
-    let mut cadences: Vec<&str> = plan
+/// "half-yearly or yearly" / "6 tháng/lần hoặc hằng năm".
+fn cadence_words(plan: &Plan, cadences: &[Cadence]) -> Message {
+    let words = |lang| {
+        cadences
+            .iter()
+            .map(|&c| Words::new(plan, lang).cadence(c))
+            .collect::<Vec<_>>()
+            .join(lang.pick(" or ", " hoặc "))
+    };
+    Message::new(words(Lang::En), words(Lang::Vi))
+}
+
+fn cadences_hint(plan: &Plan, period: Period) -> Message {
+    let mut cadences: Vec<Cadence> = Vec::new();
+    for indicator in &plan.indicators {
+        if !cadences.contains(&indicator.cadence) {
+            cadences.push(indicator.cadence);
+        }
+    }
+    let example = plan
         .indicators
-        .iter()
-        .map(|i| words.cadence(i.cadence))
-        .collect();
-    cadences.sort_unstable();
-    cadences.dedup();
-    format!(
-        "the plan's indicators are reported {} (e.g. `{}`)",
-        cadences.join(" or "),
-        plan.indicators
-            .first()
-            .and_then(|i| periods_of(i.cadence, period.year()).first().copied())
-            .unwrap_or(period)
+        .first()
+        .and_then(|i| periods_of(i.cadence, period.year()).first().copied())
+        .unwrap_or(period);
+    let reported = cadence_words(plan, &cadences);
+    let (en, vi) = (reported.en(), reported.vi());
+    msg!(
+        "the plan's indicators are reported {en} (e.g. `{example}`)",
+        "các chỉ tiêu của kế hoạch được báo cáo {vi} (ví dụ `{example}`)"
     )
 }
 

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 
+use super::print_data_warnings;
 use crate::cli::ValidateArgs;
 use crate::render::words::count;
 use crate::settings::Settings;
@@ -21,10 +22,8 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
         ..settings.read
     };
     let scan = store::scan(&plan, &reports, read, |_| {})?;
-    for warning in scan.warnings.iter() {
-        eprintln!("{warning}");
-    }
     let lang = settings.style.lang;
+    print_data_warnings(&scan.warnings, lang);
     let superseded = if scan.superseded == 0 {
         String::new()
     } else {

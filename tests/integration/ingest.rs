@@ -150,6 +150,34 @@ fn every_error_of_every_file_at_once() {
     insta::assert_snapshot!(stderr);
 }
 
+/// Issue 4: the errors a unit's file commonly has, in Vietnamese when the
+/// locale is (they were in English whatever the language), with the
+/// `file:line:column: error:` prefix machine-parsable as in English.
+#[test]
+fn every_error_of_every_file_in_vietnamese() {
+    let scratch = fresh();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture("ingest/errors"))
+        .unwrap()
+        .map(|e| given("errors").join(e.unwrap().file_name()))
+        .collect();
+    files.sort();
+    let mut args = vec!["ingest", "--received", "2025-07-14"];
+    args.extend(files.iter().map(|f| path_str(f)));
+    let out = track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(scratch.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&scratch, &out.stderr);
+    for line in stderr.lines().filter(|l| !l.starts_with("track: ")) {
+        assert!(line.contains(": error: "), "{line}");
+    }
+    insta::assert_snapshot!(stderr);
+}
+
 #[test]
 fn values_that_clash_with_stored_ones_are_refused() {
     let scratch = fresh();
@@ -171,6 +199,24 @@ fn values_that_clash_with_stored_ones_are_refused() {
         pinned.push_str(&stderr);
     }
     insta::assert_snapshot!(pinned);
+    // The same in Vietnamese, dates as Vietnamese write them.
+    let (code, _, stderr) = ingest(
+        &scratch,
+        &[
+            "--lang",
+            "vi",
+            path_str(&given("store/clash-level-date.csv")),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("cả hai đều là số liệu tại ngày 30/06/2025"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("track: đã dừng: 1 lỗi trong 1 tệp; chưa lưu tệp nào\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
