@@ -109,6 +109,38 @@ impl Command {
             _ => None,
         }
     }
+
+    /// Whether the command can write CSV, the only output `--excel` shapes.
+    pub fn writes_csv(&self) -> bool {
+        match self {
+            Command::Report(_)
+            | Command::Explain(_)
+            | Command::Completeness(_)
+            | Command::Template(_)
+            | Command::Export(_) => true,
+            Command::Check(_)
+            | Command::Validate(_)
+            | Command::Ingest(_)
+            | Command::Completions(_)
+            | Command::Man => false,
+        }
+    }
+
+    /// The subcommand's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Report(_) => "report",
+            Command::Check(_) => "check",
+            Command::Explain(_) => "explain",
+            Command::Validate(_) => "validate",
+            Command::Completeness(_) => "completeness",
+            Command::Template(_) => "template",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
+            Command::Ingest(_) => "ingest",
+            Command::Export(_) => "export",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
     let output = cli.global.output.as_deref();
     let result = match &cli.command {
+        // A flag that would be silently ignored reads as if it had worked.
+        command if cli.global.excel && !command.writes_csv() => {
+            let name = command.name();
+            Err(UsageError(msg!(
+                "`--excel` shapes CSV output; `track {name}` writes none",
+                "`--excel` chỉ dùng cho đầu ra CSV; `track {name}` không xuất CSV"
+            ))
+            .into())
+        }
         // These read no data and need no settings.
         Command::Completions(args) => cmd::completions::run(output, args),
         Command::Man => cmd::man::run(output),
