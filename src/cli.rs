@@ -211,9 +211,16 @@ pub struct TemplateArgs {
     #[arg(long)]
     pub all: bool,
 
+    // `requires = "all"` would never fire: a flag counts as present through
+    // its default `false`. Without `--all`, `--unit` is required, so
+    // conflicting with it means "only with `--all`".
     /// The folder for --all [default: the -o path]
-    #[arg(long, value_name = "DIR", requires = "all")]
+    #[arg(long, value_name = "DIR", conflicts_with = "unit")]
     pub dir: Option<PathBuf>,
+
+    /// With --all, write over files of the same names in the folder (which may be returns units filled in)
+    #[arg(long, conflicts_with = "unit")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

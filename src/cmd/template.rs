@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::unit_id;
 use crate::cli::TemplateArgs;
 use crate::completeness::{owed_in, periods_of};
+use crate::diagnostic::Failed;
 use crate::input::plan_file::Cadence;
 use crate::lang::{Lang, Message};
 use crate::model::{Plan, UnitId};
@@ -51,7 +52,7 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
         ))
         .into());
     }
-    let mut written: Vec<(PathBuf, UnitId, usize)> = Vec::new();
+    let mut planned = Vec::new();
     let mut idle = Vec::new();
     for index in 0..plan.units.len() {
         let unit = UnitId(index as u32);
@@ -61,6 +62,22 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
             continue;
         }
         let path = dir.join(format!("{period}-{}.csv", plan.unit(unit).code));
+        planned.push((path, unit, owed));
+    }
+    // A file of that name may be a unit's return, filled in and saved back
+    // into the folder the blank one went out from: never written over
+    // unasked, and nothing is written at all, so that no folder is left
+    // half new and half old.
+    let taken: Vec<&Path> = planned
+        .iter()
+        .map(|(path, _, _)| path.as_path())
+        .filter(|path| path.exists())
+        .collect();
+    if !taken.is_empty() && !args.force {
+        return Err(already_there(&dir, &taken).into());
+    }
+    let mut written: Vec<(PathBuf, UnitId, usize)> = Vec::new();
+    for (path, unit, owed) in planned {
         write_atomically(&path, |out| {
             render(&plan, unit, period, &owed, dialect, out)
         })?;
@@ -78,6 +95,27 @@ pub fn run(settings: &Settings, args: &TemplateArgs) -> Result<u8> {
     }
     print_summary(settings, &plan, period, &dir, &written, &idle)?;
     Ok(0)
+}
+
+/// Why `--all` wrote nothing: files of the templates' names are there.
+fn already_there(dir: &Path, taken: &[&Path]) -> Failed {
+    let dir = dir.display();
+    let n = taken.len();
+    let names = taken
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (en, vi) = (count(Lang::En, n, "file", "files", ""), format!("{n} tệp"));
+    Failed {
+        message: msg!(
+            "`{dir}` already holds {en} of these templates' names: {names}; they may be returns that units \
+             filled in, so nothing was written (move them away, or add `--force` to write over them)",
+            "`{dir}` đã có {vi} trùng tên với các mẫu sắp tạo: {names}; đó có thể là báo cáo các đơn vị \
+             đã điền, nên chưa ghi tệp nào (hãy chuyển các tệp đó đi nơi khác, hoặc thêm `--force` để ghi đè)"
+        ),
+        source: None,
+    }
 }
 
 /// Reads `--period` and keeps it within the plan's years.
