@@ -122,11 +122,13 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                     let received = received
                         .as_deref()
                         .map(|r| {
-                            format!(
-                                ", {} {}",
-                                lang.pick("received", "nhận ngày"),
-                                r.get(..10).unwrap_or(r)
-                            )
+                            // The manifest's timestamp, by its day, as the
+                            // language writes a date.
+                            let day = r.get(..10).unwrap_or(r);
+                            let day = day
+                                .parse::<Date>()
+                                .map_or(day.to_string(), |d| lang.date(d));
+                            format!(", {} {day}", lang.pick("received", "nhận ngày"))
                         })
                         .unwrap_or_default();
                     writeln!(

@@ -74,10 +74,7 @@ impl<'a> Words<'a> {
     }
 
     pub fn date(&self, date: Date) -> String {
-        match self.lang {
-            Lang::En => date.to_string(),
-            Lang::Vi => format!("{:02}/{:02}/{}", date.day(), date.month(), date.year()),
-        }
+        self.lang.date(date)
     }
 
     pub fn status(&self, status: Status) -> &'a str {

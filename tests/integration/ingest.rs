@@ -266,6 +266,13 @@ fn the_same_content_again_is_a_no_op() {
     nothing to do: every file is already stored
     ");
 
+    // In Vietnamese, the day it was received as Vietnamese write dates.
+    let (_, stdout, _) = ingest(&scratch, &["--lang", "vi", path_str(&file)]);
+    assert!(
+        stdout.contains(", nhận ngày 14/07/2025; không cần làm gì"),
+        "{stdout}"
+    );
+
     // Given twice in one ingest, a file is stored once.
     let other = fresh();
     let clash = given("store/clash-value.csv");
