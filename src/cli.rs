@@ -113,6 +113,38 @@ impl Command {
             _ => None,
         }
     }
+
+    /// Whether the command can write CSV, the only output `--excel` shapes.
+    pub fn writes_csv(&self) -> bool {
+        match self {
+            Command::Report(_)
+            | Command::Explain(_)
+            | Command::Completeness(_)
+            | Command::Template(_)
+            | Command::Export(_) => true,
+            Command::Check(_)
+            | Command::Validate(_)
+            | Command::Ingest(_)
+            | Command::Completions(_)
+            | Command::Man => false,
+        }
+    }
+
+    /// The subcommand's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Report(_) => "report",
+            Command::Check(_) => "check",
+            Command::Explain(_) => "explain",
+            Command::Validate(_) => "validate",
+            Command::Completeness(_) => "completeness",
+            Command::Template(_) => "template",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
+            Command::Ingest(_) => "ingest",
+            Command::Export(_) => "export",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -183,9 +215,16 @@ pub struct TemplateArgs {
     #[arg(long)]
     pub all: bool,
 
+    // `requires = "all"` would never fire: a flag counts as present through
+    // its default `false`. Without `--all`, `--unit` is required, so
+    // conflicting with it means "only with `--all`".
     /// The folder for --all [default: the -o path]
-    #[arg(long, value_name = "DIR", requires = "all")]
+    #[arg(long, value_name = "DIR", conflicts_with = "unit")]
     pub dir: Option<PathBuf>,
+
+    /// With --all, write over files of the same names in the folder (which may be returns units filled in)
+    #[arg(long, conflicts_with = "unit")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

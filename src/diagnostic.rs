@@ -1,8 +1,15 @@
 //! Problems found in the user's files (plan or reports), each located by
 //! file, line and column: what every validation step reports and what the
-//! binary prints, all of a file at once, before giving up.
+//! binary prints, all of a file at once, before giving up. Each carries its
+//! message in English and Vietnamese (`lang::Message`), and is printed in
+//! the language of the run; the `error`/`warning` word after the place is
+//! the same in both, for editors and scripts that parse it.
 
 use std::fmt;
+
+use crate::lang::{Lang, Message};
+use crate::msg;
+use crate::render::words::count;
 
 /// How serious a problem is: errors stop the run, warnings are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,21 +25,21 @@ pub struct Diagnostic {
     pub file: String,
     pub line: Option<u64>,
     pub column: Option<usize>,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Diagnostic {
-    pub fn error(file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn error(file: impl Into<String>, message: Message) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             file: file.into(),
             line: None,
             column: None,
-            message: message.into(),
+            message,
         }
     }
 
-    pub fn warning(file: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(file: impl Into<String>, message: Message) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(file, message)
@@ -49,24 +56,47 @@ impl Diagnostic {
         self.line = Some(line);
         self
     }
+
+    /// The diagnostic as printed in `lang`.
+    pub fn shown(&self, lang: Lang) -> Shown<'_> {
+        Shown {
+            diagnostic: self,
+            lang,
+        }
+    }
 }
 
-impl fmt::Display for Diagnostic {
-    /// `file:line:column: error: message`, the form editors and terminals
-    /// turn into links.
+/// A diagnostic in one language: `file:line:column: error: message`, the
+/// form editors and terminals turn into links.
+pub struct Shown<'a> {
+    diagnostic: &'a Diagnostic,
+    lang: Lang,
+}
+
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
+        let d = self.diagnostic;
+        write!(f, "{}", d.file)?;
+        if let Some(line) = d.line {
             write!(f, ":{line}")?;
-            if let Some(column) = self.column {
+            if let Some(column) = d.column {
                 write!(f, ":{column}")?;
             }
         }
-        let label = match self.severity {
+        // The same word in both languages: problem matchers (editors, CI)
+        // look for `error`/`warning` after the place.
+        let label = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, ": {label}: {}", self.message)
+        write!(f, ": {label}: {}", d.message.get(self.lang))
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// In English; printing sites use `shown` with the run's language.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shown(Lang::En).fmt(f)
     }
 }
 
@@ -120,28 +150,89 @@ impl Diagnostics {
         }
     }
 
-    /// "2 errors and 1 warning in 1 file".
-    pub fn summary(&self) -> String {
+    /// "2 errors and 1 warning in 1 file" / "2 lỗi và 1 cảnh báo trong 1 tệp".
+    pub fn summary(&self, lang: Lang) -> String {
         let mut files: Vec<&str> = self.items.iter().map(|d| d.file.as_str()).collect();
         files.sort_unstable();
         files.dedup();
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut parts = Vec::new();
         if self.errors() > 0 {
-            parts.push(plural(self.errors(), "error"));
+            parts.push(count(lang, self.errors(), "error", "errors", "lỗi"));
         }
         if self.warnings() > 0 {
-            parts.push(plural(self.warnings(), "warning"));
+            parts.push(count(
+                lang,
+                self.warnings(),
+                "warning",
+                "warnings",
+                "cảnh báo",
+            ));
         }
-        format!("{} in {}", parts.join(" and "), plural(files.len(), "file"))
+        format!(
+            "{} {} {}",
+            parts.join(lang.pick(" and ", " và ")),
+            lang.pick("in", "trong"),
+            count(lang, files.len(), "file", "files", "tệp")
+        )
     }
 }
 
 /// The run stopped because the user's files have errors; carries all of
 /// them so that the binary can print every one.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", .0.summary())]
+#[error("{}", .0.summary(Lang::En))]
 pub struct Invalid(pub Diagnostics);
+
+/// An error said in both languages, with what caused it underneath (an
+/// I/O error, whose words are the system's): `cannot read the plan …`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failed {
+    pub message: Message,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Failed {
+    pub fn new(message: Message, source: impl std::error::Error + Send + Sync + 'static) -> Failed {
+        Failed {
+            message,
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// `.said(|| msg!(…))`: a failure of the system, explained in both
+/// languages (what `anyhow`'s `with_context` does in one).
+pub trait Said<T> {
+    fn said(self, message: impl FnOnce() -> Message) -> Result<T, Failed>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Said<T> for Result<T, E> {
+    fn said(self, message: impl FnOnce() -> Message) -> Result<T, Failed> {
+        self.map_err(|e| Failed::new(message(), e))
+    }
+}
+
+/// "cannot read `x`", for a file or folder the system would not read.
+pub fn cannot_read(path: impl fmt::Display) -> Message {
+    msg!("cannot read `{path}`", "không đọc được `{path}`")
+}
+
+/// "cannot write `x`".
+pub fn cannot_write(path: impl fmt::Display) -> Message {
+    msg!("cannot write `{path}`", "không ghi được `{path}`")
+}
+
+/// "cannot write in `dir`": no temporary file could be made there.
+pub fn cannot_write_in(dir: impl fmt::Display) -> Message {
+    msg!("cannot write in `{dir}`", "không ghi được vào `{dir}`")
+}
+
+/// "cannot create `dir`".
+pub fn cannot_create(dir: impl fmt::Display) -> Message {
+    msg!("cannot create `{dir}`", "không tạo được `{dir}`")
+}
 
 /// The closest candidate to a mistyped code, if one is close enough to be a
 /// likely typo (same letters in another case, or a small edit away).
@@ -162,10 +253,10 @@ pub fn suggest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// "; did you mean `X`?" when a suggestion exists, else nothing.
-pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Message {
     suggest(found, candidates)
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default()
+        .map(|s| msg!("; did you mean `{s}`?", "; có phải là `{s}` không?"))
+        .unwrap_or_else(|| Message::verbatim(""))
 }
 
 /// 1-based line and column (in characters) of a byte offset in a text.
@@ -198,19 +289,31 @@ mod tests {
     }
 
     #[test]
-    fn prints_file_line_column() {
-        let d = Diagnostic::error("r.csv", "unknown unit `X`").at(4, 1);
+    fn prints_file_line_column_in_either_language() {
+        let d = Diagnostic::error(
+            "r.csv",
+            msg!("unknown unit `X`", "đơn vị `X` không có trong kế hoạch"),
+        )
+        .at(4, 1);
         assert_eq!(d.to_string(), "r.csv:4:1: error: unknown unit `X`");
-        let w = Diagnostic::warning("r.csv", "late");
+        assert_eq!(
+            d.shown(Lang::Vi).to_string(),
+            "r.csv:4:1: error: đơn vị `X` không có trong kế hoạch"
+        );
+        let w = Diagnostic::warning("r.csv", msg!("late", "trễ"));
         assert_eq!(w.to_string(), "r.csv: warning: late");
     }
 
     #[test]
     fn summarises_counts() {
         let mut all = Diagnostics::default();
-        all.push(Diagnostic::error("a.csv", "x"));
-        all.push(Diagnostic::error("a.csv", "y"));
-        all.push(Diagnostic::warning("b.csv", "z"));
-        assert_eq!(all.summary(), "2 errors and 1 warning in 2 files");
+        all.push(Diagnostic::error("a.csv", msg!("x", "x")));
+        all.push(Diagnostic::error("a.csv", msg!("y", "y")));
+        all.push(Diagnostic::warning("b.csv", msg!("z", "z")));
+        assert_eq!(all.summary(Lang::En), "2 errors and 1 warning in 2 files");
+        assert_eq!(all.summary(Lang::Vi), "2 lỗi và 1 cảnh báo trong 2 tệp");
+        let mut one = Diagnostics::default();
+        one.push(Diagnostic::error("a.csv", msg!("x", "x")));
+        assert_eq!(one.summary(Lang::En), "1 error in 1 file");
     }
 }

@@ -17,6 +17,8 @@ use rust_decimal::Decimal;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, line_column};
 use crate::input::plan_file::{Cadence, Deadline, IndicatorKindShape, PlanFile};
 use crate::input::report_file::RawRow;
+use crate::lang::{Lang, Message};
+use crate::msg;
 use crate::number::{DecimalMark, parse_number};
 use crate::period::Period;
 use crate::target::{Bound, TargetSpec};
@@ -232,7 +234,7 @@ pub struct RowMemo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CellProblem {
     pub column: usize,
-    pub message: String,
+    pub message: Message,
     pub warning: bool,
 }
 
@@ -241,7 +243,7 @@ impl Plan {
     /// `text` is its source, to turn spans into lines and columns.
     pub fn from_input(input: PlanFile, file: &str, text: &str) -> Result<Plan, Diagnostics> {
         let mut problems = Diagnostics::default();
-        let mut error = |span: Range<usize>, message: String| {
+        let mut error = |span: Range<usize>, message: Message| {
             let (line, column) = line_column(text, span.start);
             problems.push(Diagnostic::error(file, message).at(line, column));
         };
@@ -250,7 +252,10 @@ impl Plan {
         let start = date_of(header.start.get_ref()).unwrap_or_else(|| {
             error(
                 header.start.span(),
-                "`start` must be a date such as 2024-01-01".into(),
+                msg!(
+                    "`start` must be a date such as 2024-01-01",
+                    "`start` phải là một ngày, ví dụ 2024-01-01"
+                ),
             );
             Date::constant(2000, 1, 1)
         });
@@ -263,8 +268,9 @@ impl Plan {
                 _ => {
                     error(
                         t.span(),
-                        format!(
+                        msg!(
                             "cannot read tolerance `{}`; expected a percentage such as `80%`",
+                            "không đọc được `tolerance` `{}`; cần một tỷ lệ phần trăm như `80%`",
                             t.get_ref()
                         ),
                     );
@@ -280,8 +286,9 @@ impl Plan {
             if !is_code(code.get_ref()) {
                 error(
                     code.span(),
-                    format!(
+                    msg!(
                         "unit code `{}` may hold only letters, digits, `-` and `_`",
+                        "mã đơn vị `{}` chỉ được gồm chữ, số, `-` và `_`",
                         code.get_ref()
                     ),
                 );
@@ -293,8 +300,9 @@ impl Plan {
             {
                 error(
                     code.span(),
-                    format!(
+                    msg!(
                         "unit `{}` is declared twice (codes ignore case)",
+                        "đơn vị `{}` được khai báo hai lần (mã không phân biệt chữ hoa, chữ thường)",
                         code.get_ref()
                     ),
                 );
@@ -313,8 +321,9 @@ impl Plan {
             if !is_code(code.get_ref()) {
                 error(
                     code.span(),
-                    format!(
+                    msg!(
                         "indicator code `{}` may hold only letters, digits, `-` and `_`",
+                        "mã chỉ tiêu `{}` chỉ được gồm chữ, số, `-` và `_`",
                         code.get_ref()
                     ),
                 );
@@ -326,8 +335,9 @@ impl Plan {
             {
                 error(
                     code.span(),
-                    format!(
+                    msg!(
                         "indicator `{}` is declared twice (codes ignore case)",
+                        "chỉ tiêu `{}` được khai báo hai lần (mã không phân biệt chữ hoa, chữ thường)",
                         code.get_ref()
                     ),
                 );
@@ -340,8 +350,9 @@ impl Plan {
                     if shape.reporters.len() > 1 {
                         error(
                             reporter.span(),
-                            format!(
+                            msg!(
                                 "`*` (every unit) stands alone in the reporters of `{}`",
+                                "`*` (mọi đơn vị) phải đứng một mình trong `reporters` của `{}`",
                                 code.get_ref()
                             ),
                         );
@@ -353,7 +364,11 @@ impl Plan {
                     Some(&unit) if listed[unit.0 as usize] => {
                         error(
                             reporter.span(),
-                            format!("unit `{}` is listed twice in reporters", reporter.get_ref()),
+                            msg!(
+                                "unit `{}` is listed twice in reporters",
+                                "đơn vị `{}` có hai lần trong `reporters`",
+                                reporter.get_ref()
+                            ),
                         );
                     }
                     Some(&unit) => {
@@ -362,12 +377,16 @@ impl Plan {
                     }
                     None => error(
                         reporter.span(),
-                        format!(
-                            "unknown unit `{}` in reporters of `{}`{}",
+                        msg!(
+                            "unknown unit `{}` in reporters of `{}`",
+                            "đơn vị `{}` trong `reporters` của `{}` không có trong kế hoạch",
                             reporter.get_ref(),
-                            code.get_ref(),
-                            did_you_mean(reporter.get_ref(), unit_codes.iter().copied())
-                        ),
+                            code.get_ref()
+                        )
+                        .then(&did_you_mean(
+                            reporter.get_ref(),
+                            unit_codes.iter().copied(),
+                        )),
                     ),
                 }
             }
@@ -378,8 +397,9 @@ impl Plan {
                     if levels.len() < 2 {
                         error(
                             span,
-                            format!(
+                            msg!(
                                 "ordinal indicator `{}` needs at least two levels",
+                                "chỉ tiêu xếp mức `{}` cần ít nhất hai mức",
                                 code.get_ref()
                             ),
                         );
@@ -390,7 +410,11 @@ impl Plan {
                         if seen.contains(&key) {
                             error(
                                 level.code.span(),
-                                format!("level `{}` is listed twice", level.code.get_ref()),
+                                msg!(
+                                    "level `{}` is listed twice",
+                                    "mức `{}` có hai lần",
+                                    level.code.get_ref()
+                                ),
                             );
                         }
                         seen.push(key);
@@ -410,8 +434,9 @@ impl Plan {
                 (IndicatorKindShape::Ordinal, None) => {
                     error(
                         code.span(),
-                        format!(
+                        msg!(
                             "ordinal indicator `{}` needs `levels`, lowest first",
+                            "chỉ tiêu xếp mức `{}` cần `levels`, từ mức thấp nhất",
                             code.get_ref()
                         ),
                     );
@@ -420,8 +445,9 @@ impl Plan {
                 (kind, Some(levels)) => {
                     error(
                         levels.span(),
-                        format!(
+                        msg!(
                             "`levels` is only for ordinal indicators; `{}` is a {kind:?} indicator",
+                            "`levels` chỉ dành cho chỉ tiêu xếp mức (ordinal); `{}` là chỉ tiêu loại {kind:?}",
                             code.get_ref()
                         ),
                     );
@@ -461,8 +487,9 @@ impl Plan {
             {
                 error(
                     code.span(),
-                    format!(
+                    msg!(
                         "objective `{}` is declared twice (codes ignore case)",
+                        "mục tiêu `{}` được khai báo hai lần (mã không phân biệt chữ hoa, chữ thường)",
                         code.get_ref()
                     ),
                 );
@@ -493,17 +520,18 @@ impl Plan {
             for name in unknown {
                 error(
                     shape.measure.span(),
-                    format!(
-                        "unknown indicator `{name}` in the measure of `{}`{}",
-                        code.get_ref(),
-                        did_you_mean(name, indicator_codes.iter().copied())
-                    ),
+                    msg!(
+                        "unknown indicator `{name}` in the measure of `{}`",
+                        "chỉ tiêu `{name}` trong `measure` của `{}` không có trong kế hoạch",
+                        code.get_ref()
+                    )
+                    .then(&did_you_mean(name, indicator_codes.iter().copied())),
                 );
             }
             let target = match TargetSpec::parse(shape.target.get_ref()) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    error(shape.target.span(), e.to_string());
+                    error(shape.target.span(), e.message());
                     None
                 }
             };
@@ -512,7 +540,10 @@ impl Plan {
                 Some(from) => date_of(from.get_ref()).or_else(|| {
                     error(
                         from.span(),
-                        "`from` must be a date such as 2024-07-01".into(),
+                        msg!(
+                            "`from` must be a date such as 2024-07-01",
+                            "`from` phải là một ngày, ví dụ 2024-07-01"
+                        ),
                     );
                     None
                 }),
@@ -525,27 +556,31 @@ impl Plan {
             let deadline = deadline.or_else(|| {
                 error(
                     shape.by.span(),
-                    "`by` must be a year such as 2025 or a date such as 2025-06-30".into(),
+                    msg!(
+                        "`by` must be a year such as 2025 or a date such as 2025-06-30",
+                        "`by` phải là một năm như 2025 hoặc một ngày như 2025-06-30"
+                    ),
                 );
                 None
             });
             if let (Some(s), Some(d)) = (window_start, deadline)
                 && d < s
             {
-                error(
-                    shape.by.span(),
-                    format!(
-                        "the deadline {d} of `{}` is before its window starts on {s}",
-                        code.get_ref()
-                    ),
-                );
+                error(shape.by.span(), {
+                    let (name, de, dv) = (code.get_ref(), d, Lang::Vi.date(d));
+                    let (se, sv) = (s, Lang::Vi.date(s));
+                    msg!(
+                        "the deadline {de} of `{name}` is before its window starts on {se}",
+                        "thời hạn {dv} của `{name}` sớm hơn ngày bắt đầu tính {sv}"
+                    )
+                });
             }
             let (Some(measure), Some(target), Some(window_start), Some(deadline)) =
                 (measure, target, window_start, deadline)
             else {
                 continue;
             };
-            match rule_for(&measure, &target, &indicators) {
+            match rule_for(&measure, &target, shape.target.get_ref(), &indicators) {
                 Ok(rule) => objectives.push(Objective {
                     code: code.into_inner(),
                     title: nfc_owned(shape.title),
@@ -561,7 +596,7 @@ impl Plan {
                 }),
                 Err(message) => error(
                     shape.target.span(),
-                    format!("objective `{}`: {message}", code.get_ref()),
+                    msg!("objective `{}`: ", "mục tiêu `{}`: ", code.get_ref()).then(&message),
                 ),
             }
         }
@@ -669,7 +704,7 @@ impl Plan {
         memo: &mut RowMemo,
     ) -> Option<Observation<'r>> {
         let mut failed = false;
-        let mut problem = |column: usize, message: String, warning: bool| {
+        let mut problem = |column: usize, message: Message, warning: bool| {
             failed |= !warning;
             problems.push(CellProblem {
                 column,
@@ -689,12 +724,20 @@ impl Plan {
         if unit.is_none() {
             let found = row.unit.text.trim();
             let message = if found.is_empty() {
-                "the unit is empty; expected a unit code declared in the plan".to_string()
-            } else {
-                format!(
-                    "unknown unit `{found}`{}",
-                    nearest_or_expected(found, self.units.iter().map(|u| u.code.as_str()), "unit")
+                msg!(
+                    "the unit is empty; expected a unit code declared in the plan",
+                    "ô đơn vị để trống; cần mã của một đơn vị có trong kế hoạch"
                 )
+            } else {
+                msg!(
+                    "unknown unit `{found}`",
+                    "đơn vị `{found}` không có trong kế hoạch"
+                )
+                .then(&nearest_or_expected(
+                    found,
+                    self.units.iter().map(|u| u.code.as_str()),
+                    msg!("unit", "đơn vị"),
+                ))
             };
             problem(row.unit.column, message, false);
         }
@@ -702,17 +745,20 @@ impl Plan {
         if indicator.is_none() {
             let found = row.indicator.text.trim();
             let message = if found.is_empty() {
-                "the indicator is empty; expected an indicator code declared in the plan"
-                    .to_string()
-            } else {
-                format!(
-                    "unknown indicator `{found}`{}",
-                    nearest_or_expected(
-                        found,
-                        self.indicators.iter().map(|i| i.code.as_str()),
-                        "indicator"
-                    )
+                msg!(
+                    "the indicator is empty; expected an indicator code declared in the plan",
+                    "ô chỉ tiêu để trống; cần mã của một chỉ tiêu có trong kế hoạch"
                 )
+            } else {
+                msg!(
+                    "unknown indicator `{found}`",
+                    "chỉ tiêu `{found}` không có trong kế hoạch"
+                )
+                .then(&nearest_or_expected(
+                    found,
+                    self.indicators.iter().map(|i| i.code.as_str()),
+                    msg!("indicator", "chỉ tiêu"),
+                ))
             };
             problem(row.indicator.column, message, false);
         }
@@ -727,11 +773,7 @@ impl Plan {
         let period = match parsed {
             Ok(p) => Some(p),
             Err(e) => {
-                problem(
-                    row.period.column,
-                    format!("cannot read period `{}`; {e}", row.period.text.trim()),
-                    false,
-                );
+                problem(row.period.column, e.message(row.period.text), false);
                 None
             }
         };
@@ -741,7 +783,10 @@ impl Plan {
         if blank {
             problem(
                 row.value.column,
-                "no value; the row is left out (fill it in, or delete the row)".to_string(),
+                msg!(
+                    "no value; the row is left out (fill it in, or delete the row)",
+                    "chưa có giá trị; dòng này được bỏ qua (hãy điền giá trị, hoặc xóa dòng)"
+                ),
                 true,
             );
         }
@@ -756,8 +801,9 @@ impl Plan {
             if !indicator.reports(u) {
                 problem(
                     row.unit.column,
-                    format!(
+                    msg!(
                         "unit `{}` is not expected to report `{}`; the value is kept",
+                        "đơn vị `{}` không thuộc diện báo cáo `{}`; giá trị vẫn được giữ lại",
                         self.unit(u).code,
                         indicator.code
                     ),
@@ -770,8 +816,9 @@ impl Plan {
             if p.end() < self.start || p.start() > last {
                 problem(
                     row.period.column,
-                    format!(
+                    msg!(
                         "period `{p}` is outside the plan's years ({} to {}); the value is kept, but no objective counts it",
+                        "kỳ `{p}` nằm ngoài thời gian của kế hoạch ({} đến {}); giá trị vẫn được giữ lại nhưng không được tính cho mục tiêu nào",
                         self.start.year(),
                         last.year()
                     ),
@@ -797,13 +844,14 @@ impl Plan {
         indicator: &Indicator,
         text: &'r str,
         mark: DecimalMark,
-    ) -> Result<Value<'r>, String> {
+    ) -> Result<Value<'r>, Message> {
         match &indicator.kind {
             IndicatorKind::Flow | IndicatorKind::Stock => {
-                let n = parse_number(text, mark).map_err(|e| e.to_string())?;
+                let n = parse_number(text, mark).map_err(|e| e.message())?;
                 if n.is_sign_negative() && !n.is_zero() {
-                    return Err(format!(
+                    return Err(msg!(
                         "`{}` is negative; `{}` counts from 0 up",
+                        "`{}` là số âm; `{}` được đếm từ 0 trở lên",
                         text.trim(),
                         indicator.code
                     ));
@@ -816,8 +864,9 @@ impl Plan {
                     return if (1..=levels.len()).contains(&rank) {
                         Ok(Value::Level(rank - 1))
                     } else {
-                        Err(format!(
+                        Err(msg!(
                             "level rank `{t}` is out of range; expected 1 to {}",
+                            "thứ hạng mức `{t}` nằm ngoài khoảng; cần từ 1 đến {}",
                             levels.len()
                         ))
                     };
@@ -832,19 +881,22 @@ impl Plan {
                     .map(Value::Level)
                     .ok_or_else(|| {
                         let names: Vec<&str> = levels.iter().map(|l| l.code.as_str()).collect();
-                        format!(
+                        msg!(
                             "`{t}` is not a level of `{}`; expected one of {} (or its rank 1 to {})",
+                            "`{t}` không phải là một mức của `{}`; cần một trong các mức {} (hoặc thứ hạng từ 1 đến {})",
                             indicator.code,
                             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
                             levels.len()
-                        ) + &did_you_mean(t, names.iter().copied())
+                        )
+                        .then(&did_you_mean(t, names.iter().copied()))
                     })
             }
             IndicatorKind::Text => {
                 let t = text.trim();
                 if t.is_empty() {
-                    return Err(format!(
+                    return Err(msg!(
                         "the assessment is empty; `{}` expects text",
+                        "nội dung đánh giá để trống; `{}` cần một đánh giá bằng lời",
                         indicator.code
                     ));
                 }
@@ -870,19 +922,24 @@ fn nfc_owned(text: String) -> String {
 fn nearest_or_expected<'a>(
     found: &str,
     codes: impl Iterator<Item = &'a str> + Clone,
-    what: &str,
-) -> String {
+    what: Message,
+) -> Message {
     let near = did_you_mean(found, codes.clone());
-    if !near.is_empty() {
+    if !near.en().is_empty() {
         return near;
     }
     let codes: Vec<String> = codes.map(|c| format!("`{c}`")).collect();
     if codes.len() <= 12 {
-        format!("; expected one of {}", codes.join(", "))
+        msg!(
+            "; expected one of {}",
+            "; cần một trong các mã {}",
+            codes.join(", ")
+        )
     } else {
-        format!(
-            "; expected one of the {} {what} codes declared in the plan",
-            codes.len()
+        let (n, en, vi) = (codes.len(), what.en(), what.vi());
+        msg!(
+            "; expected one of the {n} {en} codes declared in the plan",
+            "; cần một trong {n} mã {vi} có trong kế hoạch"
         )
     }
 }
@@ -909,12 +966,14 @@ fn lookup<T: Copy>(keys: &FxHashMap<String, T>, code: &str) -> Option<T> {
         .copied()
 }
 
-/// Matches a target with its measure: what kind of judgement the pair asks for.
+/// Matches a target with its measure: what kind of judgement the pair asks
+/// for. `written` is the target as the plan writes it, for messages.
 fn rule_for(
     measure: &Measure,
     target: &TargetSpec,
+    written: &str,
     indicators: &[Indicator],
-) -> Result<Rule, String> {
+) -> Result<Rule, Message> {
     let kind = |id: IndicatorId| &indicators[id.0 as usize].kind;
     let numeric = |id: IndicatorId| matches!(kind(id), IndicatorKind::Flow | IndicatorKind::Stock);
     let name = |id: IndicatorId| &indicators[id.0 as usize].code;
@@ -932,8 +991,9 @@ fn rule_for(
         ) => {
             for id in [*numerator, *denominator] {
                 if !numeric(id) {
-                    return Err(format!(
+                    return Err(msg!(
                         "a ratio needs flow or stock indicators; `{}` is {}",
+                        "một tỷ lệ cần các chỉ tiêu loại flow hoặc stock; `{}` là loại {}",
                         name(id),
                         kind(id).name()
                     ));
@@ -941,13 +1001,14 @@ fn rule_for(
             }
             Ok(Rule::Ratio(*bound))
         }
-        (Measure::Ratio { .. }, _) => {
-            Err("a ratio measure needs a percent target such as `>= 60%`".into())
-        }
-        (Measure::Single(_), TargetSpec::Number { percent: true, .. }) => Err(
-            "a percent target needs a ratio measure such as `tasks-applied / tasks-accepted`"
-                .into(),
-        ),
+        (Measure::Ratio { .. }, _) => Err(msg!(
+            "a ratio measure needs a percent target such as `>= 60%`",
+            "thước đo tỷ lệ cần mức cần đạt theo phần trăm như `>= 60%`"
+        )),
+        (Measure::Single(_), TargetSpec::Number { percent: true, .. }) => Err(msg!(
+            "a percent target needs a ratio measure such as `tasks-applied / tasks-accepted`",
+            "mức cần đạt theo phần trăm cần thước đo tỷ lệ như `tasks-applied / tasks-accepted`"
+        )),
         (
             Measure::Single(id),
             TargetSpec::Number {
@@ -955,8 +1016,9 @@ fn rule_for(
             },
         ) => {
             if !numeric(*id) {
-                return Err(format!(
+                return Err(msg!(
                     "a numeric target needs a flow or stock indicator; `{}` is {}",
+                    "mức cần đạt dạng số cần chỉ tiêu loại flow hoặc stock; `{}` là loại {}",
                     name(*id),
                     kind(*id).name()
                 ));
@@ -968,9 +1030,22 @@ fn rule_for(
             })
         }
         (Measure::Single(id), TargetSpec::Level { code, strict }) => {
+            // A word where a number was expected (`ten`) reads as a level;
+            // without levels to match it, it is a target that cannot be read.
             let IndicatorKind::Ordinal(levels) = kind(*id) else {
-                return Err(format!(
-                    "a level target needs an ordinal indicator; `{}` is {}",
+                let expected = if numeric(*id) {
+                    msg!(
+                        "a number or range such as `15-20`, `>= 5` or `5-10 per year`",
+                        "một số hoặc một khoảng như `15-20`, `>= 5` hoặc `5-10 per year`"
+                    )
+                } else {
+                    msg!("`qualitative`", "`qualitative`")
+                };
+                let (en, vi) = (expected.en(), expected.vi());
+                return Err(msg!(
+                    "cannot read target `{}`; `{}` is a {} indicator, so its target is {en}",
+                    "không đọc được mức cần đạt `{}`; `{}` là chỉ tiêu loại {} nên mức cần đạt phải là {vi}",
+                    written.trim(),
                     name(*id),
                     kind(*id).name()
                 ));
@@ -978,24 +1053,27 @@ fn rule_for(
             let key = fold(code);
             let Some(rank) = levels.iter().position(|l| fold(&l.code) == key) else {
                 let names = levels.iter().map(|l| l.code.as_str());
-                return Err(format!(
-                    "`{code}` is not a level of `{}`{}",
-                    name(*id),
-                    did_you_mean(code, names)
-                ));
+                return Err(msg!(
+                    "`{code}` is not a level of `{}`",
+                    "`{code}` không phải là một mức của `{}`",
+                    name(*id)
+                )
+                .then(&did_you_mean(code, names)));
             };
             let rank = rank + usize::from(*strict);
             if rank >= levels.len() {
-                return Err(format!(
-                    "no level is above `{code}`, so `> {code}` can never be met"
+                return Err(msg!(
+                    "no level is above `{code}`, so `> {code}` can never be met",
+                    "không có mức nào cao hơn `{code}`, nên `> {code}` không bao giờ đạt được"
                 ));
             }
             Ok(Rule::Ordinal { rank })
         }
         (Measure::Single(id), TargetSpec::Qualitative) => match kind(*id) {
             IndicatorKind::Text => Ok(Rule::Text),
-            other => Err(format!(
+            other => Err(msg!(
                 "a qualitative target needs a text indicator; `{}` is {}",
+                "mức cần đạt định tính (`qualitative`) cần chỉ tiêu loại text; `{}` là loại {}",
                 name(*id),
                 other.name()
             )),
@@ -1250,6 +1328,18 @@ by = 2025
                 "target = \"qualitative\"",
                 "target = \"5\"",
                 "a numeric target needs a flow or stock indicator; `remark` is text",
+            ),
+            // Regression: a word where a number was expected was taken for
+            // a level, and the error asked for an ordinal indicator.
+            (
+                "target = \"15-20\"",
+                "target = \"ten\"",
+                "objective `done-2025`: cannot read target `ten`; `done` is a flow indicator, so its target is a number or range such as `15-20`, `>= 5` or `5-10 per year`",
+            ),
+            (
+                "target = \"qualitative\"",
+                "target = \"good\"",
+                "cannot read target `good`; `remark` is a text indicator, so its target is `qualitative`",
             ),
         ];
         for (from, to, message) in cases {

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::lang::Message;
+
 /// Which mark a file uses for decimals. Files delimited by `;` or tab come
 /// from locales (Vietnamese among them) that write `1,5`; comma-delimited
 /// files write `1.5`.
@@ -41,6 +43,32 @@ pub enum NumberError {
     },
     #[error("`{0}` has thousands separators; write the number without them, like `{1}`")]
     Grouped(String, String),
+}
+
+impl NumberError {
+    /// Why, in both languages (`Display` is the English).
+    pub fn message(&self) -> Message {
+        let en = self.to_string();
+        let vi = match self {
+            NumberError::Empty => "giá trị để trống; cần một số".to_string(),
+            NumberError::NotANumber(text) => {
+                format!("`{text}` không phải là số; cần một số như `4` hoặc `12.5`")
+            }
+            NumberError::Ambiguous {
+                text,
+                mark,
+                grouped,
+                decimal,
+            } => format!(
+                "`{text}` có thể hiểu theo hai cách: {grouped} nếu `{mark}` là dấu phân cách hàng nghìn, hoặc {decimal}; \
+                 hãy viết số không có dấu phân cách hàng nghìn"
+            ),
+            NumberError::Grouped(text, plain) => format!(
+                "`{text}` có dấu phân cách hàng nghìn; hãy viết số không có dấu này, như `{plain}`"
+            ),
+        };
+        Message::new(en, vi)
+    }
 }
 
 /// Reads a number written with `mark` as the decimal mark. The other mark is

@@ -6,6 +6,9 @@ use std::str::FromStr;
 
 use jiff::civil::Date;
 
+use crate::lang::Message;
+use crate::msg;
+
 /// A calendar-aligned reporting period. A value counts at its period's end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
@@ -19,6 +22,18 @@ pub enum Period {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("expected a period such as `2025`, `2025-H1`, `2025-Q3` or `2025-07`")]
 pub struct PeriodError;
+
+impl PeriodError {
+    /// "cannot read period `…`; expected a period such as …", in both
+    /// languages, for the period as `written`.
+    pub fn message(&self, written: &str) -> Message {
+        let written = written.trim();
+        msg!(
+            "cannot read period `{written}`; expected a period such as `2025`, `2025-H1`, `2025-Q3` or `2025-07`",
+            "không đọc được kỳ báo cáo `{written}`; cần một kỳ như `2025`, `2025-H1`, `2025-Q3` hoặc `2025-07`"
+        )
+    }
+}
 
 impl Period {
     pub fn year(self) -> i16 {
@@ -117,13 +132,16 @@ impl fmt::Display for Period {
 
 /// Reads an as-of argument: a date (`2025-12-31`) or a period, meaning its
 /// last day (`2025-Q4`, `2025`).
-pub fn parse_as_of(s: &str) -> Result<Date, String> {
+pub fn parse_as_of(s: &str) -> Result<Date, Message> {
     let s = s.trim();
     if let Ok(date) = s.parse::<Date>() {
         return Ok(date);
     }
     s.parse::<Period>().map(Period::end).map_err(|_| {
-        format!("`{s}` is not a date or a period; expected `2025-12-31`, `2025-Q4`, `2025-H2`, `2025-07` or `2025`")
+        msg!(
+            "`{s}` is not a date or a period; expected `2025-12-31`, `2025-Q4`, `2025-H2`, `2025-07` or `2025`",
+            "`{s}` không phải là một ngày hay một kỳ báo cáo; cần `2025-12-31`, `2025-Q4`, `2025-H2`, `2025-07` hoặc `2025`"
+        )
     })
 }
 
@@ -195,6 +213,7 @@ mod tests {
         assert!(
             parse_as_of("yesterday")
                 .unwrap_err()
+                .en()
                 .contains("`yesterday`")
         );
     }

@@ -1,5 +1,6 @@
 //! A progress bar on standard error for passes over many report files
-//! (`store::scan`, and `track ingest`'s copying): shown only to a person
+//! (`store::scan`, and `track ingest`'s reading of the store and of the new
+//! files): shown only to a person
 //! watching a terminal, and only once a pass has run long enough to need it,
 //! so quick runs, pipes and cron jobs never see it.
 

@@ -7,20 +7,23 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use jiff::civil::Date;
 
 use crate::cli::{ColorChoice, GlobalArgs};
-use crate::lang::Lang;
+use crate::diagnostic::{Said, cannot_create, cannot_write, cannot_write_in};
+use crate::lang::{Lang, Message};
+use crate::msg;
 use crate::period::parse_as_of;
 use crate::render::csv::Dialect as CsvDialect;
 use crate::render::{Format, Style};
 use crate::store::{ReadOptions, Store};
 
-/// A mistake in how `track` was called (exit 2; 3 for `track check`).
+/// A mistake in how `track` was called (exit 2; 3 for `track check`),
+/// said in both languages.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub struct UsageError(pub Message);
 
 #[derive(Debug)]
 pub struct Settings {
@@ -37,13 +40,15 @@ impl Settings {
     /// (`Command::fixed_format`).
     pub fn from_args(args: &GlobalArgs, fixed: Option<Format>) -> Result<Settings> {
         let as_of = match &args.as_of {
-            Some(text) => parse_as_of(text).map_err(|e| UsageError(format!("--as-of: {e}")))?,
+            Some(text) => parse_as_of(text)
+                .map_err(|e| UsageError(msg!("--as-of: ", "--as-of: ").then(&e)))?,
             None => jiff::ZonedDateTime::now().date(),
         };
         let format = match (fixed, args.format, &args.output) {
             (Some(fixed), Some(asked), _) if asked != fixed => {
-                return Err(UsageError(format!(
+                return Err(UsageError(msg!(
                     "this command writes {} only; leave out `--format`",
+                    "lệnh này chỉ xuất {}; hãy bỏ `--format`",
                     fixed.name()
                 ))
                 .into());
@@ -51,8 +56,9 @@ impl Settings {
             (Some(fixed), _, _) => fixed,
             (None, Some(format), _) => format,
             (None, None, Some(path)) => Format::from_path(path).ok_or_else(|| {
-                UsageError(format!(
+                UsageError(msg!(
                     "cannot tell the format from `{}`; name the file .csv, .json, .md or .txt, or add --format",
+                    "không biết định dạng từ tên `{}`; hãy đặt tên tệp .csv, .json, .md hoặc .txt, hoặc thêm --format",
                     path.display()
                 ))
             })?,
@@ -61,8 +67,9 @@ impl Settings {
             (None, None, None) => Format::Table,
         };
         if args.excel && format != Format::Csv {
-            return Err(UsageError(format!(
+            return Err(UsageError(msg!(
                 "`--excel` shapes CSV output; it does not apply to {}",
+                "`--excel` chỉ dùng cho đầu ra CSV; không áp dụng cho {}",
                 format.name()
             ))
             .into());
@@ -234,17 +241,15 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    fs::create_dir_all(dir).said(|| cannot_create(dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).said(|| cannot_write_in(dir.display()))?;
     {
         let mut out = io::BufWriter::new(temp.as_file_mut());
         render(&mut out)?;
         out.flush()?;
     }
     temp.as_file().sync_all()?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    temp.persist(path).said(|| cannot_write(path.display()))?;
     Ok(())
 }
 

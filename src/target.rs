@@ -6,6 +6,9 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::lang::Message;
+use crate::msg;
+
 /// A numeric goal: at least `low` (strictly more with `strict`), and for a
 /// range an upper bound that, when exceeded, is still met but flagged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +55,16 @@ pub enum TargetSpec {
     "cannot read target `{0}`; expected a number or range such as `15-20`, `>= 5`, `> 60%`, `2-3%`, `5-10 per year`, a level such as `>= kha`, or `qualitative`"
 )]
 pub struct TargetError(pub String);
+
+impl TargetError {
+    pub fn message(&self) -> Message {
+        msg!(
+            "cannot read target `{}`; expected a number or range such as `15-20`, `>= 5`, `> 60%`, `2-3%`, `5-10 per year`, a level such as `>= kha`, or `qualitative`",
+            "không đọc được mức cần đạt `{}`; cần một số hoặc một khoảng như `15-20`, `>= 5`, `> 60%`, `2-3%`, `5-10 per year`, một mức như `>= kha`, hoặc `qualitative`",
+            self.0
+        )
+    }
+}
 
 impl TargetSpec {
     pub fn parse(text: &str) -> Result<TargetSpec, TargetError> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::{evaluate, print_data_warnings};
 use crate::cli::CheckArgs;
 use crate::evaluate::{Severity, Status, Warning};
-use crate::render::words::Words;
+use crate::render::words::{Words, count};
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
@@ -48,10 +48,16 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
                 writeln!(
                     out,
                     "OK: {} {} ({as_of})",
-                    outcome.evaluations.len(),
+                    count(
+                        lang,
+                        outcome.evaluations.len(),
+                        "objective",
+                        "objectives",
+                        "mục tiêu"
+                    ),
                     lang.pick(
-                        "objectives met, on track or informational",
-                        "mục tiêu đạt, đúng tiến độ hoặc chỉ để theo dõi"
+                        "met, on track or informational",
+                        "đạt, đúng tiến độ hoặc chỉ để theo dõi"
                     ),
                 )?;
                 Ok(())
@@ -82,23 +88,30 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
         .filter(|w| matches!(w, Warning::Year { .. }))
         .count();
     if years > 0 {
-        counts.push(format!(
-            "{years} {}",
-            lang.pick("past year(s) short", "năm đã qua không đạt")
+        counts.push(count(
+            lang,
+            years,
+            "past year short",
+            "past years short",
+            "năm đã qua không đạt",
         ));
     }
     if completeness.total.missing > 0 {
-        counts.push(format!(
-            "{} {}",
-            completeness.total.missing,
-            lang.pick("missing report(s)", "báo cáo chưa nộp")
+        counts.push(count(
+            lang,
+            completeness.total.missing as usize,
+            "missing report",
+            "missing reports",
+            "báo cáo chưa nộp",
         ));
     }
     if !scan.warnings.is_empty() {
-        counts.push(format!(
-            "{} {}",
+        counts.push(count(
+            lang,
             scan.warnings.warnings(),
-            lang.pick("data warning(s)", "cảnh báo dữ liệu")
+            "data warning",
+            "data warnings",
+            "cảnh báo dữ liệu",
         ));
     }
     let label = if severity == Severity::Critical {
@@ -120,6 +133,6 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     if !crate::settings::reader_gone() {
         written?;
     }
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
     Ok(if severity == Severity::Critical { 2 } else { 1 })
 }

@@ -35,7 +35,7 @@ pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
     for part in parts {
         tracker.merge(part);
     }
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
     let completeness = tracker.finish();
     let view = CompletenessView {
         plan: &plan,

@@ -12,7 +12,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
     let id = objective_id(&plan, &args.objective)?;
     let (outcome, _, scan) = evaluate(settings, &plan, &[], Some(id))?;
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
     let evaluation = outcome
         .evaluation(id)
         .expect("every objective is evaluated");

@@ -7,9 +7,11 @@ use std::io::Write;
 use anyhow::Result;
 use jiff::civil::Date;
 
+use super::print_data_warnings;
 use crate::cli::IngestArgs;
 use crate::diagnostic::Invalid;
-use crate::lang::Lang;
+use crate::msg;
+use crate::render::words::count;
 use crate::settings::{Settings, UsageError};
 use crate::store::{IngestOptions, Outcome};
 
@@ -19,8 +21,9 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
             .trim()
             .parse::<Date>()
             .map_err(|_| {
-                UsageError(format!(
-                    "--received: cannot read `{text}`; expected a date such as 2025-07-14"
+                UsageError(msg!(
+                    "--received: cannot read `{text}`; expected a date such as 2025-07-14",
+                    "--received: không đọc được `{text}`; cần một ngày như 2025-07-14"
                 ))
             })?
             .to_string(),
@@ -33,6 +36,7 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         replace: args.replace,
         dry_run: args.dry_run,
         received,
+        lang: settings.style.lang,
     };
     let ingested = match settings.store.ingest(&args.files, &options) {
         Ok(ingested) => ingested,
@@ -42,23 +46,24 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
             };
             // Said here rather than in `lib.rs`: the analyst must know that
             // not one of the files was stored.
+            let lang = settings.style.lang;
             let mut stderr = std::io::stderr().lock();
             for d in diagnostics.iter() {
-                writeln!(stderr, "{d}")?;
+                writeln!(stderr, "{}", d.shown(lang))?;
             }
             writeln!(
                 stderr,
-                "track: stopped: {}; nothing was stored",
-                diagnostics.summary()
+                "track: {}: {}; {}",
+                lang.pick("stopped", "đã dừng"),
+                diagnostics.summary(lang),
+                lang.pick("nothing was stored", "chưa lưu tệp nào")
             )?;
             return Ok(1);
         }
     };
-    for warning in ingested.warnings.iter() {
-        eprintln!("{warning}");
-    }
-
     let lang = settings.style.lang;
+    print_data_warnings(&ingested.warnings, lang);
+
     let dir = settings.store.reports_dir();
     let (mut files, mut values, mut replaced) = (0usize, 0u64, 0usize);
     settings.write(|out| {
@@ -85,6 +90,7 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                         lang.pick("as", "thành"),
                         dir.join(stored_as).display(),
                         count(lang, *rows as usize, "value", "values", "giá trị"),
+                        dialect = dialect.get(lang),
                     )?;
                     for r in values_replaced {
                         let old_period = if r.value.period == r.period {
@@ -116,11 +122,13 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
                     let received = received
                         .as_deref()
                         .map(|r| {
-                            format!(
-                                ", {} {}",
-                                lang.pick("received", "nhận ngày"),
-                                r.get(..10).unwrap_or(r)
-                            )
+                            // The manifest's timestamp, by its day, as the
+                            // language writes a date.
+                            let day = r.get(..10).unwrap_or(r);
+                            let day = day
+                                .parse::<Date>()
+                                .map_or(day.to_string(), |d| lang.date(d));
+                            format!(", {} {day}", lang.pick("received", "nhận ngày"))
                         })
                         .unwrap_or_default();
                     writeln!(
@@ -183,13 +191,4 @@ pub fn run(settings: &Settings, args: &IngestArgs) -> Result<u8> {
         Ok(())
     })?;
     Ok(0)
-}
-
-/// "1 value", "2 values"; Vietnamese nouns do not change.
-fn count(lang: Lang, n: usize, one: &str, many: &str, vi: &str) -> String {
-    let word = match n {
-        1 => lang.pick(one, vi),
-        _ => lang.pick(many, vi),
-    };
-    format!("{n} {word}")
 }

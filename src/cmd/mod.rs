@@ -17,7 +17,9 @@ use anyhow::Result;
 use crate::completeness::{Completeness, Tracker};
 use crate::diagnostic::{Diagnostics, did_you_mean};
 use crate::evaluate::{Evaluator, Outcome};
+use crate::lang::Lang;
 use crate::model::{IndicatorId, ObjectiveId, Plan, UnitId};
+use crate::msg;
 use crate::settings::{Settings, UsageError};
 use crate::store::{self, Scan};
 
@@ -64,36 +66,55 @@ pub(crate) fn evaluate(
     Ok((evaluator.finish(), tracker.finish_summary(), scan))
 }
 
-/// Warnings about the data (not the objectives), to standard error.
-pub(crate) fn print_data_warnings(warnings: &Diagnostics) {
+/// Warnings about the data (not the objectives), to standard error, in
+/// the run's language.
+pub(crate) fn print_data_warnings(warnings: &Diagnostics, lang: Lang) {
     for warning in warnings.iter() {
-        eprintln!("{warning}");
+        eprintln!("{}", warning.shown(lang));
     }
 }
 
 pub(crate) fn objective_id(plan: &Plan, code: &str) -> Result<ObjectiveId, UsageError> {
     plan.objective_id(code).ok_or_else(|| {
-        UsageError(format!(
-            "unknown objective `{code}`{}",
-            did_you_mean(code, plan.objectives.iter().map(|o| o.code.as_str()))
-        ))
+        UsageError(
+            msg!(
+                "unknown objective `{code}`",
+                "mục tiêu `{code}` không có trong kế hoạch"
+            )
+            .then(&did_you_mean(
+                code,
+                plan.objectives.iter().map(|o| o.code.as_str()),
+            )),
+        )
     })
 }
 
 pub(crate) fn indicator_id(plan: &Plan, code: &str) -> Result<IndicatorId, UsageError> {
     plan.indicator_id(code).ok_or_else(|| {
-        UsageError(format!(
-            "unknown indicator `{code}`{}",
-            did_you_mean(code, plan.indicators.iter().map(|i| i.code.as_str()))
-        ))
+        UsageError(
+            msg!(
+                "unknown indicator `{code}`",
+                "chỉ tiêu `{code}` không có trong kế hoạch"
+            )
+            .then(&did_you_mean(
+                code,
+                plan.indicators.iter().map(|i| i.code.as_str()),
+            )),
+        )
     })
 }
 
 pub(crate) fn unit_id(plan: &Plan, code: &str) -> Result<UnitId, UsageError> {
     plan.unit_id(code).ok_or_else(|| {
-        UsageError(format!(
-            "unknown unit `{code}`{}",
-            did_you_mean(code, plan.units.iter().map(|u| u.code.as_str()))
-        ))
+        UsageError(
+            msg!(
+                "unknown unit `{code}`",
+                "đơn vị `{code}` không có trong kế hoạch"
+            )
+            .then(&did_you_mean(
+                code,
+                plan.units.iter().map(|u| u.code.as_str()),
+            )),
+        )
     })
 }

@@ -24,7 +24,7 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> Result<u8> {
         .map(|c| unit_id(&plan, c))
         .collect::<Result<Vec<_>, _>>()?;
     let (outcome, completeness, scan) = evaluate(settings, &plan, &units, None)?;
-    print_data_warnings(&scan.warnings);
+    print_data_warnings(&scan.warnings, settings.style.lang);
 
     let selected = |id: ObjectiveId| {
         let objective = plan.objective(id);

@@ -3,7 +3,9 @@
 
 use anyhow::Result;
 
+use super::print_data_warnings;
 use crate::cli::ValidateArgs;
+use crate::render::words::count;
 use crate::settings::Settings;
 use crate::store::{self, Reports};
 
@@ -20,10 +22,8 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
         ..settings.read
     };
     let (_, scan) = store::scan_parallel(&plan, &reports, read, || (), |_, _| {})?;
-    for warning in scan.warnings.iter() {
-        eprintln!("{warning}");
-    }
     let lang = settings.style.lang;
+    print_data_warnings(&scan.warnings, lang);
     let superseded = if scan.superseded == 0 {
         String::new()
     } else {
@@ -40,22 +40,36 @@ pub fn run(settings: &Settings, args: &ValidateArgs) -> Result<u8> {
         String::new()
     } else {
         format!(
-            ", {} {}",
-            scan.warnings.warnings(),
-            lang.pick("warning(s)", "cảnh báo")
+            ", {}",
+            count(
+                lang,
+                scan.warnings.warnings(),
+                "warning",
+                "warnings",
+                "cảnh báo"
+            )
         )
     };
     settings.write(|out| {
         writeln!(
             out,
-            "{}: {} {}, {} {}, {} {}{superseded}{warnings}",
+            "{}: {}, {}, {}{superseded}{warnings}",
             lang.pick("valid", "hợp lệ"),
-            plan.objectives.len(),
-            lang.pick("objectives", "mục tiêu"),
-            scan.files.len(),
-            lang.pick("report files", "tệp báo cáo"),
-            scan.rows,
-            lang.pick("values", "giá trị"),
+            count(
+                lang,
+                plan.objectives.len(),
+                "objective",
+                "objectives",
+                "mục tiêu"
+            ),
+            count(
+                lang,
+                scan.files.len(),
+                "report file",
+                "report files",
+                "tệp báo cáo"
+            ),
+            count(lang, scan.rows as usize, "value", "values", "giá trị"),
         )?;
         Ok(())
     })?;

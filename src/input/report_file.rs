@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::{Lang, Message};
+use crate::msg;
 use crate::number::DecimalMark;
 use crate::text::fold;
 
@@ -99,10 +101,12 @@ pub struct Dialect {
     width: usize,
 }
 
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let delimiter = match self.delimiter {
-            b'\t' => "tab",
+impl Dialect {
+    /// How the file was read, in words: `UTF-8, `,` delimited, decimal
+    /// mark `.``. The manifest keeps the English (`Display`).
+    pub fn describe(&self) -> Message {
+        let delimiter = |lang: Lang| match self.delimiter {
+            b'\t' => lang.pick("tab", "dấu tab"),
             b';' => "`;`",
             _ => "`,`",
         };
@@ -110,11 +114,17 @@ impl fmt::Display for Dialect {
             DecimalMark::Point => "`.`",
             DecimalMark::Comma => "`,`",
         };
-        write!(
-            f,
-            "{}, {delimiter} delimited, decimal mark {mark}",
-            self.encoding
+        let (encoding, en, vi) = (self.encoding, delimiter(Lang::En), delimiter(Lang::Vi));
+        msg!(
+            "{encoding}, {en} delimited, decimal mark {mark}",
+            "{encoding}, phân cách bằng {vi}, dấu thập phân {mark}"
         )
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe().en())
     }
 }
 
@@ -167,15 +177,15 @@ impl ReportFile {
                 continue;
             }
             if record.len() < needed {
+                let found = record.len();
                 on_row(Err(Diagnostic::error(
                     &self.name,
-                    format!(
-                        "this row has {} fields, the header {}; is a delimiter missing?",
-                        record.len(),
-                        needed
+                    msg!(
+                        "this row has {found} fields, the header {needed}; is a delimiter missing?",
+                        "dòng này có {found} cột, dòng tiêu đề có {needed} cột; có phải thiếu dấu phân cách?"
                     ),
                 )
-                .at(line, record.len() + 1)));
+                .at(line, found + 1)));
                 continue;
             }
             // More fields than the header: a decimal comma or a delimiter
@@ -184,14 +194,15 @@ impl ReportFile {
             if let Some(extra) = (self.dialect.width..record.len())
                 .find(|&i| !record.get(i).unwrap_or_default().trim_ascii().is_empty())
             {
+                let (found, width) = (record.len(), self.dialect.width);
+                let delimiter = self.dialect.delimiter as char;
                 on_row(Err(Diagnostic::error(
                     &self.name,
-                    format!(
-                        "this row has {} fields, the header {}; is there a decimal comma or a `{}` inside a value? \
+                    msg!(
+                        "this row has {found} fields, the header {width}; is there a decimal comma or a `{delimiter}` inside a value? \
                          quote that value (`\"12,5\"`) or save the file with `;` between fields",
-                        record.len(),
-                        self.dialect.width,
-                        self.dialect.delimiter as char
+                        "dòng này có {found} cột, dòng tiêu đề có {width} cột; có dấu phẩy thập phân hoặc dấu `{delimiter}` nằm trong một giá trị không? \
+                         hãy đặt giá trị đó trong ngoặc kép (`\"12,5\"`) hoặc lưu lại tệp với dấu `;` giữa các cột"
                     ),
                 )
                 .at(line, extra + 1)));
@@ -298,9 +309,13 @@ fn decode(
         }
         let (text, had_errors) = coding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
+            let coding = coding.name();
             return Err(Diagnostic::error(
                 name,
-                format!("the file is not valid {}", coding.name()),
+                msg!(
+                    "the file is not valid {coding}",
+                    "tệp không phải {coding} hợp lệ"
+                ),
             ));
         }
         return Ok((
@@ -348,8 +363,12 @@ fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         Diagnostic::error(
             name,
-            "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
-             read it with `--encoding windows-1258`, or save it again as \"CSV UTF-8\"",
+            msg!(
+                "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
+                 read it with `--encoding windows-1258`, or save it again as \"CSV UTF-8\"",
+                "tệp không phải UTF-8; nếu tệp được lưu từ Excel dạng CSV theo bảng mã Windows tiếng Việt, \
+                 hãy đọc bằng `--encoding windows-1258`, hoặc lưu lại tệp dạng \"CSV UTF-8\""
+            ),
         )
         .at(line, column)
     })
@@ -365,7 +384,10 @@ fn read_header(
     let Some((index, header)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
         return Err(Diagnostic::error(
             name,
-            "the file is empty; expected a header `unit,indicator,period,value,note`",
+            msg!(
+                "the file is empty; expected a header `unit,indicator,period,value,note`",
+                "tệp trống; cần có dòng tiêu đề `unit,indicator,period,value,note`"
+            ),
         ));
     };
     let header_line = index as u64 + 1;
@@ -401,7 +423,10 @@ fn read_header(
                 if slot.is_some() {
                     return Err(Diagnostic::error(
                         name,
-                        format!("column `{field}` appears twice in the header"),
+                        msg!(
+                            "column `{field}` appears twice in the header",
+                            "cột `{field}` xuất hiện hai lần trong dòng tiêu đề"
+                        ),
                     )
                     .at(header_line, i + 1));
                 }
@@ -411,7 +436,10 @@ fn read_header(
             None => warnings.push(
                 Diagnostic::warning(
                     name,
-                    format!("column `{field}` is not one `track` reads; it is ignored"),
+                    msg!(
+                        "column `{field}` is not one `track` reads; it is ignored",
+                        "`track` không đọc cột `{field}`; cột này được bỏ qua"
+                    ),
                 )
                 .at(header_line, i + 1),
             ),
@@ -428,16 +456,18 @@ fn read_header(
             .map(|f| format!("`{f}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        let missing = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(Diagnostic::error(
             name,
-            format!(
-                "the header lacks {} (found {found}); expected `unit,indicator,period,value,note` \
+            msg!(
+                "the header lacks {missing} (found {found}); expected `unit,indicator,period,value,note` \
                  or the Vietnamese `don_vi,chi_tieu,ky,gia_tri,ghi_chu`",
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "dòng tiêu đề thiếu cột {missing} (đang có {found}); cần `unit,indicator,period,value,note` \
+                 hoặc tên tiếng Việt `don_vi,chi_tieu,ky,gia_tri,ghi_chu`"
             ),
         )
         .at(header_line, 1));
@@ -552,7 +582,8 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.line, Some(2));
-        assert!(err.message.contains("--encoding windows-1258"));
+        assert!(err.message.en().contains("--encoding windows-1258"));
+        assert!(err.message.vi().contains("--encoding windows-1258"));
         let file = ReportFile::parse("r.csv", bytes, Encoding::Windows1258).unwrap();
         assert_eq!(file.dialect.encoding, "Windows-1258");
     }
@@ -573,6 +604,7 @@ mod tests {
             .unwrap();
         assert!(
             err.message
+                .en()
                 .starts_with("the header lacks `indicator`, `value`"),
             "{}",
             err.message
@@ -591,6 +623,6 @@ mod tests {
         let mut problems = Vec::new();
         file.for_each_row(|r| problems.push(r.expect_err("no row")));
         assert_eq!(problems[0].line, Some(2));
-        assert!(problems[0].message.contains("3 fields"));
+        assert!(problems[0].message.en().contains("3 fields"));
     }
 }

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::csv::{CsvWriter, Field};
-use super::table::new_table;
-use super::words::Words;
+use super::table::{Unbreakable, new_table};
+use super::words::{Words, count};
 use super::{Format, Style, json_number};
 use crate::completeness::{Completeness, Duty, Mark, Tally, cadence_code};
 use crate::model::Plan;
@@ -75,10 +75,16 @@ fn headline(words: &Words, c: &Completeness) -> String {
         .map_or("—".to_string(), |r| words.percent(r.round_dp(1)));
     match words.lang {
         crate::lang::Lang::En => format!(
-            "Reporting rate as of {}: {rate} ({} of {} reports due; {} late, {} missing)",
+            "Reporting rate as of {}: {rate} ({} of {}; {} late, {} missing)",
             words.date(c.as_of),
             t.reported,
-            t.expected,
+            count(
+                words.lang,
+                t.expected as usize,
+                "report due",
+                "reports due",
+                ""
+            ),
             t.late,
             t.missing
         ),
@@ -157,6 +163,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.push(Cell::new(rate(&words, &duty.tally)).set_alignment(CellAlignment::Right));
         matrix.add_row(row);
     }
+    // Codes, marks and counts are never cut to fit a terminal; names and
+    // titles wrap between words.
+    Unbreakable::measure(&matrix, &[]).constrain(&mut matrix);
     writeln!(out, "{matrix}")?;
     writeln!(out, "{}", legend(&words, c, style.ascii))?;
 
@@ -196,6 +205,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.extend(tally_cells(tally));
         units.add_row(row);
     }
+    let mut widths = Unbreakable::measure(&units, &[1]);
+    widths.readable(&units, 1);
+    widths.constrain(&mut units);
     writeln!(out, "{units}")?;
     writeln!(out)?;
     writeln!(out, "{}", pick("By indicator:", "Theo chỉ tiêu:"))?;
@@ -217,6 +229,9 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         row.extend(tally_cells(tally));
         indicators.add_row(row);
     }
+    let mut widths = Unbreakable::measure(&indicators, &[1]);
+    widths.readable(&indicators, 1);
+    widths.constrain(&mut indicators);
     writeln!(out, "{indicators}")?;
     writeln!(out, "{}", headline(&words, c))?;
     Ok(())

@@ -32,8 +32,12 @@ pub enum Field<'a> {
     /// Text, possibly the user's (titles, notes, assessments): neutralised
     /// if a spreadsheet would run it as a formula.
     Text(Cow<'a, str>),
-    /// A number, written with the dialect's decimal mark.
+    /// A number, rounded to four decimals, written with the dialect's
+    /// decimal mark: a derived figure (a share, an expected value).
     Number(Decimal),
+    /// A number as a unit reported it, every decimal kept, with the
+    /// dialect's decimal mark (`track export` must not round data).
+    Exact(Decimal),
     Empty,
 }
 
@@ -103,7 +107,8 @@ impl<W: Write> CsvWriter<W> {
         for field in fields {
             let cell = match field {
                 Field::Text(text) => neutralise(&text).into_owned(),
-                Field::Number(n) => self.number(n),
+                Field::Number(n) => self.with_mark(plain(n)),
+                Field::Exact(n) => self.with_mark(n.normalize().to_string()),
                 Field::Empty => String::new(),
             };
             self.record.push(cell);
@@ -112,8 +117,8 @@ impl<W: Write> CsvWriter<W> {
         Ok(())
     }
 
-    fn number(&self, n: Decimal) -> String {
-        let text = plain(n);
+    /// A number written with `.` as the dialect writes it.
+    fn with_mark(&self, text: String) -> String {
         match self.dialect {
             Dialect::Standard => text,
             Dialect::ExcelVi => text.replace('.', ","),

@@ -5,6 +5,7 @@
 pub mod completeness;
 pub mod csv;
 pub mod explain;
+pub mod export;
 pub mod json;
 pub mod markdown;
 pub mod table;

@@ -5,13 +5,15 @@ use std::io::Write;
 
 use anyhow::Result;
 use comfy_table::{
-    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, presets,
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+    presets,
 };
 use rust_decimal::Decimal;
+use unicode_width::UnicodeWidthStr;
 
-use super::words::Words;
+use super::words::{Words, count};
 use super::{ReportView, Style};
-use crate::evaluate::{Evaluation, Status};
+use crate::evaluate::{Evaluation, Figure, Status};
 
 /// Cells of the gauge showing the share of the target reached.
 const GAUGE_WIDTH: usize = 10;
@@ -20,7 +22,7 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
     let words = Words::new(view.plan, style.lang);
     let pick = |en, vi| style.lang.pick(en, vi);
     let mut table = new_table(style);
-    table.set_header([
+    let header = [
         pick("objective", "mục tiêu"),
         pick("title", "nội dung"),
         pick("target", "chỉ tiêu"),
@@ -30,33 +32,56 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
         pick("gap", "còn thiếu"),
         pick("status", "trạng thái"),
         pick("by", "hạn"),
-    ]);
+    ];
+    let mut widths = Unbreakable::new(header.len());
+    for (column, name) in header.iter().enumerate() {
+        widths.words(column, name);
+    }
+    table.set_header(header);
     let none = if style.ascii { "-" } else { "—" };
     for e in &view.shown {
         let objective = view.plan.objective(e.objective);
-        let figure = |f: &Option<crate::evaluate::Figure>| {
+        let figure = |f: &Option<Figure>| {
             f.as_ref().map_or_else(
                 || none.to_string(),
                 |f| clip(&words.figure(objective, f), 40),
             )
         };
+        let row = [
+            objective.code.clone(),
+            words.title(objective).to_string(),
+            words.target(objective),
+            figure(&e.actual),
+            e.share
+                .map_or_else(|| none.to_string(), |s| gauge(&words, s, style.ascii)),
+            figure(&e.expected),
+            e.gap
+                .map_or_else(|| none.to_string(), |g| words.gap(objective, g)),
+            words.status_of(e),
+            words.date(objective.window.end),
+        ];
+        for (column, text) in row.iter().enumerate() {
+            // An assessment is words and may wrap between them; every
+            // other cell but the title is a code, a figure or a label.
+            let words_only =
+                column == TITLE || (column == ACTUAL && matches!(e.actual, Some(Figure::Text(_))));
+            if words_only {
+                widths.words(column, text);
+            } else {
+                widths.whole(column, text);
+            }
+        }
+        let [code, title, target, actual, reached, expected, gap, _, by] = row;
         table.add_row(vec![
-            Cell::new(&objective.code),
-            Cell::new(words.title(objective)),
-            Cell::new(words.target(objective)),
-            Cell::new(figure(&e.actual)).set_alignment(CellAlignment::Right),
-            Cell::new(
-                e.share
-                    .map_or_else(|| none.to_string(), |s| gauge(&words, s, style.ascii)),
-            ),
-            Cell::new(figure(&e.expected)).set_alignment(CellAlignment::Right),
-            Cell::new(
-                e.gap
-                    .map_or_else(|| none.to_string(), |g| words.gap(objective, g)),
-            )
-            .set_alignment(CellAlignment::Right),
+            Cell::new(code),
+            Cell::new(title),
+            Cell::new(target),
+            Cell::new(actual).set_alignment(CellAlignment::Right),
+            Cell::new(reached),
+            Cell::new(expected).set_alignment(CellAlignment::Right),
+            Cell::new(gap).set_alignment(CellAlignment::Right),
             status_cell(&words, e, style.color),
-            Cell::new(words.date(objective.window.end)),
+            Cell::new(by),
         ]);
         if view.by_unit {
             let branch = if style.ascii { "`-" } else { "└" };
@@ -67,23 +92,30 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
                 if let Some((num, den)) = part.ratio {
                     actual = format!("{actual} ({} / {})", words.number(num), words.number(den));
                 }
+                let code = format!("  {branch} {}", unit.code);
+                let actual = clip(&actual, 40);
+                widths.whole(0, &code);
+                widths.words(TITLE, name);
+                if matches!(part.actual, Figure::Text(_)) {
+                    widths.words(ACTUAL, &actual);
+                } else {
+                    widths.whole(ACTUAL, &actual);
+                }
                 table.add_row(vec![
-                    Cell::new(format!("  {branch} {}", unit.code)),
+                    Cell::new(code),
                     Cell::new(name),
                     Cell::new(""),
-                    Cell::new(clip(&actual, 40)).set_alignment(CellAlignment::Right),
+                    Cell::new(actual).set_alignment(CellAlignment::Right),
                 ]);
             }
         }
     }
-    // When the table must fit a terminal, the title, figures and status
-    // wrap; an objective's code, the gauge and the deadline never do, so
-    // that they stay readable (the code is what `track explain` takes).
-    for index in [0, 4, 8] {
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::ContentWidth);
-        }
-    }
+    // At a terminal the table fits its width by wrapping the title (and an
+    // assessment) between words. A code, a figure, the gauge, a status or
+    // a date is never cut: `83.3`/`3%` reads as two wrong numbers. When
+    // the terminal is too narrow even so, the table runs wider than it.
+    widths.readable(&table, TITLE);
+    widths.constrain(&mut table);
     writeln!(out, "{table}")?;
     write_summary(view, style, out)?;
     if !view.warnings.is_empty() || !view.missing.is_empty() {
@@ -97,6 +129,95 @@ pub fn report(view: &ReportView, style: Style, out: &mut dyn Write) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The columns whose cells are words that may wrap.
+const TITLE: usize = 1;
+const ACTUAL: usize = 3;
+
+/// The narrowest a wrapped title gets (see `Unbreakable::readable`).
+const TITLE_FLOOR: usize = 20;
+
+/// The narrowest each column may be without cutting what must stay whole:
+/// a whole cell, or the longest word of a cell that may wrap. Given to the
+/// table as lower bounds, so that only the spare width is shared out.
+pub(super) struct Unbreakable(Vec<usize>);
+
+impl Unbreakable {
+    fn new(columns: usize) -> Unbreakable {
+        Unbreakable(vec![0; columns])
+    }
+
+    /// Measured from a table whose `wrapping` columns hold words (names,
+    /// titles) and every other column codes, figures and labels.
+    /// Headers are labels that may wrap between words.
+    pub(super) fn measure(table: &Table, wrapping: &[usize]) -> Unbreakable {
+        let columns = table.column_iter().count();
+        let mut widths = Unbreakable::new(columns);
+        for (column, cell) in table
+            .header()
+            .into_iter()
+            .flat_map(|h| h.cell_iter())
+            .enumerate()
+        {
+            widths.words(column, &cell.content());
+        }
+        for column in 0..columns {
+            for cell in table.column_cells_iter(column).flatten() {
+                if wrapping.contains(&column) {
+                    widths.words(column, &cell.content());
+                } else {
+                    widths.whole(column, &cell.content());
+                }
+            }
+        }
+        widths
+    }
+
+    /// Keeps a column of titles readable: at least `TITLE_FLOOR` wide (or
+    /// its widest cell, when narrower). Past the point where the table
+    /// must run wider than the terminal, a title a few words wide would
+    /// only make each row a dozen lines tall.
+    pub(super) fn readable(&mut self, table: &Table, column: usize) {
+        let widest = table
+            .column_cells_iter(column)
+            .flatten()
+            .map(|c| {
+                c.content()
+                    .lines()
+                    .map(UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        self.0[column] = self.0[column].max(widest.min(TITLE_FLOOR));
+    }
+
+    fn whole(&mut self, column: usize, text: &str) {
+        let width = text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
+        self.0[column] = self.0[column].max(width);
+    }
+
+    fn words(&mut self, column: usize, text: &str) {
+        let width = text
+            .split_whitespace()
+            .map(UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0);
+        self.0[column] = self.0[column].max(width);
+    }
+
+    pub(super) fn constrain(&self, table: &mut Table) {
+        for (index, &width) in self.0.iter().enumerate() {
+            if let Some(column) = table.column_mut(index) {
+                // The bound counts the column's padding too.
+                let padded = width + usize::from(column.padding_width());
+                let padded = u16::try_from(padded).unwrap_or(u16::MAX);
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(padded)));
+            }
+        }
+    }
 }
 
 /// A table that fits the terminal when there is one, never colours what
@@ -129,13 +250,18 @@ fn write_summary(view: &ReportView, style: Style, out: &mut dyn Write) -> Result
             (n > 0).then(|| format!("{n} {}", words.status(status)))
         })
         .collect();
-    let objectives = style.lang.pick("objectives", "mục tiêu");
     writeln!(
         out,
-        "{} {}: {} {objectives}; {}",
+        "{} {}: {}; {}",
         style.lang.pick("As of", "Tính đến"),
         words.date(view.outcome.as_of),
-        view.shown.len(),
+        count(
+            style.lang,
+            view.shown.len(),
+            "objective",
+            "objectives",
+            "mục tiêu"
+        ),
         counts.join(", ")
     )?;
     Ok(())

@@ -13,6 +13,17 @@ use crate::model::{IndicatorKind, Measure, Objective, Plan, Rule, UnitId};
 use crate::period::Period;
 use crate::target::Bound;
 
+/// A count with its noun: "1 value", "2 values"; Vietnamese nouns do not
+/// change with the number ("1 giá trị", "2 giá trị").
+pub fn count(lang: Lang, n: usize, one: &str, many: &str, vi: &str) -> String {
+    let word = match (lang, n) {
+        (Lang::Vi, _) => vi,
+        (Lang::En, 1) => one,
+        (Lang::En, _) => many,
+    };
+    format!("{n} {word}")
+}
+
 /// Words for one plan in one language.
 #[derive(Clone, Copy)]
 pub struct Words<'a> {
@@ -63,10 +74,7 @@ impl<'a> Words<'a> {
     }
 
     pub fn date(&self, date: Date) -> String {
-        match self.lang {
-            Lang::En => date.to_string(),
-            Lang::Vi => format!("{:02}/{:02}/{}", date.day(), date.month(), date.year()),
-        }
+        self.lang.date(date)
     }
 
     pub fn status(&self, status: Status) -> &'a str {
@@ -398,6 +406,16 @@ mod tests {
         assert_eq!(vi.number("60.00".parse().unwrap()), "60");
         assert_eq!(vi.percent("62.5".parse().unwrap()), "62,5%");
         assert_eq!(vi.date(Date::constant(2025, 12, 31)), "31/12/2025");
+    }
+
+    #[test]
+    fn counts_agree_with_their_number_in_english() {
+        let objectives = |lang, n| count(lang, n, "objective", "objectives", "mục tiêu");
+        assert_eq!(objectives(Lang::En, 1), "1 objective");
+        assert_eq!(objectives(Lang::En, 0), "0 objectives");
+        assert_eq!(objectives(Lang::En, 2), "2 objectives");
+        assert_eq!(objectives(Lang::Vi, 1), "1 mục tiêu");
+        assert_eq!(objectives(Lang::Vi, 2), "2 mục tiêu");
     }
 
     #[test]

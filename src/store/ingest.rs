@@ -15,15 +15,21 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
 use super::{MANIFEST, ReadOptions, Reports, Store};
-use crate::diagnostic::{Diagnostics, Invalid, Severity};
+use crate::diagnostic::{
+    Diagnostics, Failed, Invalid, Said, Severity, cannot_create, cannot_read, cannot_write,
+    cannot_write_in,
+};
 use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
+use crate::lang::{Lang, Message};
 use crate::model::{IndicatorId, Plan, Source, UnitId};
+use crate::msg;
 use crate::period::Period;
+use crate::progress::Progress;
 
 /// How to ingest.
 #[derive(Clone, Debug)]
@@ -35,6 +41,8 @@ pub struct IngestOptions {
     pub dry_run: bool,
     /// When the files were received, as the manifest records it.
     pub received: String,
+    /// The language of what is said while waiting for another ingest.
+    pub lang: Lang,
 }
 
 /// What an ingest did (or, with `dry_run`, would do).
@@ -56,7 +64,8 @@ pub enum Outcome {
         given: String,
         stored_as: String,
         rows: u64,
-        dialect: String,
+        /// How it was read (`Dialect::describe`).
+        dialect: Message,
         replaced: Vec<Replaced>,
     },
     /// The same bytes are already stored: nothing to do.
@@ -98,7 +107,7 @@ struct Candidate {
     bytes: Vec<u8>,
     sha256: String,
     rows: u64,
-    dialect: String,
+    dialect: Message,
     encoding: Option<Encoding>,
     supersedes: Vec<SupersededValue>,
     replaced: Vec<Replaced>,
@@ -112,7 +121,7 @@ impl Store {
         let _lock = if options.dry_run {
             None
         } else {
-            Some(self.lock()?)
+            Some(self.lock(options.lang)?)
         };
         let plan = self.load_plan()?;
         let reports = if options.dry_run {
@@ -121,12 +130,13 @@ impl Store {
             // The exclusive lock is held: a shared one would wait for it.
             self.reports_unlocked()?
         };
-        let mut check = Check::new(&plan, &reports, options);
+        let mut check = Check::new(&plan, &reports, options, files.len());
         let adopted = check.read_store()?;
         let (outcomes, mut candidates) = check.sort_given(files)?;
         for candidate in &mut candidates {
             check.read_candidate(candidate);
         }
+        // Ends the progress bar (if any) before anything else is said.
         let warnings = check.finish()?;
         let chosen = self.choose_names(&reports, &candidates)?;
 
@@ -141,7 +151,7 @@ impl Store {
                 received: Some(options.received.clone()),
                 original_name: Some(candidate.original_name.clone()),
                 rows: candidate.rows,
-                dialect: Some(candidate.dialect.clone()),
+                dialect: Some(candidate.dialect.en().to_string()),
                 encoding: candidate.encoding,
                 supersedes: candidate.supersedes.clone(),
             });
@@ -228,7 +238,7 @@ impl Store {
         adopted: &[Entry],
     ) -> Result<()> {
         let dir = self.reports_dir();
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        fs::create_dir_all(&dir).said(|| cannot_create(dir.display()))?;
         remove_stale_parts(&dir);
         let mut created: Vec<PathBuf> = Vec::new();
         let mut wrote_manifest = false;
@@ -270,20 +280,27 @@ impl Store {
     /// Takes the store's exclusive lock (see `lock_target`), waiting for
     /// another ingest to finish if need be; released when the returned file
     /// is dropped.
-    fn lock(&self) -> Result<File> {
+    fn lock(&self, lang: Lang) -> Result<File> {
         let target = self.root.display();
-        let file = self
-            .lock_target()
-            .with_context(|| format!("cannot open `{target}` to lock it"))?;
+        let cannot_lock = || msg!("cannot lock `{target}`", "không khóa được `{target}`");
+        let file = self.lock_target().said(|| {
+            msg!(
+                "cannot open `{target}` to lock it",
+                "không mở được `{target}` để khóa"
+            )
+        })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                eprintln!("track: `{target}` is in use by another `track`; waiting…");
-                file.lock()
-                    .with_context(|| format!("cannot lock `{target}`"))?;
+                let waiting = msg!(
+                    "`{target}` is in use by another `track`; waiting…",
+                    "`{target}` đang được một lệnh `track` khác dùng; đang chờ…"
+                );
+                eprintln!("track: {}", waiting.get(lang));
+                file.lock().said(cannot_lock)?;
             }
             Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock `{target}`"));
+                return Err(Failed::new(cannot_lock(), e).into());
             }
         }
         Ok(file)
@@ -308,10 +325,18 @@ struct Check<'a> {
     ratios: RatioCheck,
     errors: Diagnostics,
     warnings: Diagnostics,
+    /// A bar over the stored files and the given ones, as `scan` shows
+    /// for other commands: a large store takes a while to read.
+    progress: Progress,
 }
 
 impl<'a> Check<'a> {
-    fn new(plan: &'a Plan, reports: &'a Reports, options: &'a IngestOptions) -> Check<'a> {
+    fn new(
+        plan: &'a Plan,
+        reports: &'a Reports,
+        options: &'a IngestOptions,
+        given: usize,
+    ) -> Check<'a> {
         Check {
             plan,
             reports,
@@ -326,6 +351,7 @@ impl<'a> Check<'a> {
             ratios: RatioCheck::new(plan),
             errors: Diagnostics::default(),
             warnings: Diagnostics::default(),
+            progress: Progress::new(options.read.progress, reports.files.len() + given),
         }
     }
 
@@ -335,8 +361,8 @@ impl<'a> Check<'a> {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
         let mut adopted = Vec::new();
         for (index, report) in reports.files.iter().enumerate() {
-            let bytes = fs::read(&report.path)
-                .with_context(|| format!("cannot read `{}`", self.names[index]))?;
+            self.progress.step();
+            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
             let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
@@ -412,13 +438,19 @@ impl<'a> Check<'a> {
 
     /// Reads the given files once each and sorts them: already stored,
     /// given twice, or new (a candidate, whose outcome is left open).
-    fn sort_given(&self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
+    fn sort_given(&mut self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
         let mut outcomes = Vec::new();
         let mut candidates: Vec<Candidate> = Vec::new();
         for path in files {
             let given = path.display().to_string();
-            let bytes = fs::read(path).with_context(|| format!("cannot read `{given}`"))?;
+            let bytes = fs::read(path).said(|| cannot_read(&given))?;
             let sha256 = sha256_hex(&bytes);
+            let known =
+                self.hashes.contains_key(&sha256) || candidates.iter().any(|c| c.sha256 == sha256);
+            if known {
+                // Not read again: done as far as the bar goes.
+                self.progress.step();
+            }
             if let Some((stored_as, received)) = self.hashes.get(&sha256) {
                 outcomes.push(Some(Outcome::AlreadyStored {
                     given,
@@ -443,7 +475,7 @@ impl<'a> Check<'a> {
                 bytes,
                 sha256,
                 rows: 0,
-                dialect: String::new(),
+                dialect: Message::verbatim(""),
                 encoding: None,
                 supersedes: Vec::new(),
                 replaced: Vec::new(),
@@ -456,6 +488,7 @@ impl<'a> Check<'a> {
     /// clash with another new value is an error; with a stored one, an
     /// error unless `--replace`, which supersedes the stored value.
     fn read_candidate(&mut self, candidate: &mut Candidate) {
+        self.progress.step();
         let (plan, reports, options) = (self.plan, self.reports, self.options);
         let index = self.names.len();
         self.names.push(candidate.given.clone());
@@ -539,8 +572,7 @@ impl<'a> Check<'a> {
         candidate.rows = rows;
         candidate.dialect = file
             .as_ref()
-            .map(|f| f.dialect.to_string())
-            .unwrap_or_default();
+            .map_or_else(|| Message::verbatim(""), |f| f.dialect.describe());
         candidate.encoding = legacy_encoding(file.as_ref());
         for d in problems.iter() {
             if d.severity == Severity::Error {
@@ -553,6 +585,7 @@ impl<'a> Check<'a> {
 
     /// The warnings about the new files, or every error at once.
     fn finish(self) -> Result<Diagnostics> {
+        drop(self.progress);
         if self.errors.has_errors() {
             return Err(Invalid(self.errors).into());
         }
@@ -583,35 +616,43 @@ fn stored_clash_message(
     (period, value): (Period, &str),
     stored: &Held,
     place: &str,
-) -> String {
+) -> Message {
     let (u, i) = (&plan.unit(unit).code, plan.indicator(indicator));
     let hint = "to replace the stored value, ingest with `--replace`";
+    let goi_y = "để thay giá trị đã lưu, hãy nhập với `--replace`";
     if stored.period == period && stored.value == value {
-        format!(
+        msg!(
             "`{u}` reported `{}` for `{period}` before: the same value `{}` is stored from {place}; \
              leave the row out, or ingest with `--replace`",
+            "`{u}` đã báo cáo `{}` cho kỳ `{period}` trước đây: giá trị `{}` giống hệt đã được lưu từ {place}; \
+             hãy bỏ dòng này, hoặc nhập với `--replace`",
             i.code,
             short(value)
         )
     } else if stored.period == period {
-        format!(
+        msg!(
             "`{u}` reported `{}` for `{period}` before: `{}` is stored from {place}, this row says `{}`; {hint}",
+            "`{u}` đã báo cáo `{}` cho kỳ `{period}` trước đây: `{}` đã được lưu từ {place}, dòng này ghi `{}`; {goi_y}",
             i.code,
             short(&stored.value),
             short(value)
         )
     } else if i.kind.adds_up() {
-        format!(
+        msg!(
             "`{u}` reported the flow `{}` for `{period}` here, and for the overlapping `{}` in {place}, stored; \
              the months they share would count twice; {hint}",
-            i.code, stored.period
+            "`{u}` báo cáo chỉ tiêu cộng dồn `{}` cho kỳ `{period}` ở đây, và cho kỳ `{}` trùng thời gian trong {place} đã lưu; \
+             các tháng trùng nhau sẽ bị tính hai lần; {goi_y}",
+            i.code,
+            stored.period
         )
     } else {
-        format!(
-            "`{u}` reported `{}` for `{period}` here, and for `{}` in {place}, stored; both give its level on {}; {hint}",
+        let (en, vi) = (period.end(), Lang::Vi.date(period.end()));
+        msg!(
+            "`{u}` reported `{}` for `{period}` here, and for `{}` in {place}, stored; both give its level on {en}; {hint}",
+            "`{u}` báo cáo `{}` cho kỳ `{period}` ở đây, và cho kỳ `{}` trong {place} đã lưu; cả hai đều là số liệu tại ngày {vi}; {goi_y}",
             i.code,
-            stored.period,
-            period.end()
+            stored.period
         )
     }
 }
@@ -673,16 +714,15 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<(
         .prefix(PART_PREFIX)
         .suffix(PART_SUFFIX)
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+        .said(|| cannot_write_in(dir.display()))?;
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+        .said(|| cannot_write(path.display()))?;
     if overwrite {
-        temp.persist(&path)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        temp.persist(&path).said(|| cannot_write(path.display()))?;
     } else {
         temp.persist_noclobber(&path)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+            .said(|| cannot_write(path.display()))?;
     }
     Ok(())
 }

@@ -13,8 +13,10 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
+use crate::diagnostic::{Diagnostic, Diagnostics, Failed, Invalid};
 use crate::input::report_file::Encoding;
+use crate::lang::Message;
+use crate::msg;
 
 /// The version of the manifest's layout this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -85,12 +87,19 @@ impl Manifest {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot read the manifest `{}`", path.display())));
+                let path = path.display();
+                return Err(Failed::new(
+                    msg!(
+                        "cannot read the manifest `{path}`",
+                        "không đọc được danh mục `{path}`"
+                    ),
+                    e,
+                )
+                .into());
             }
         };
         let name = path.display().to_string();
-        let invalid = |line: usize, column: usize, message: String| {
+        let invalid = |line: usize, column: usize, message: Message| {
             let mut all = Diagnostics::default();
             all.push(Diagnostic::error(&name, message).at(line as u64, column));
             Invalid(all)
@@ -102,15 +111,19 @@ impl Manifest {
             invalid(
                 e.line(),
                 e.column(),
-                format!("cannot read the manifest: {what}; it is written only by `track ingest`, was it edited?"),
+                msg!(
+                    "cannot read the manifest: {what}; it is written only by `track ingest`, was it edited?",
+                    "không đọc được danh mục: {what}; danh mục chỉ do `track ingest` ghi, có ai đã sửa nó không?"
+                ),
             )
         })?;
         if manifest.format != FORMAT {
             return Err(invalid(
                 1,
                 1,
-                format!(
+                msg!(
                     "the manifest has format `{}`; this `track` reads format `{FORMAT}`",
+                    "danh mục có định dạng `{}`; bản `track` này đọc định dạng `{FORMAT}`",
                     manifest.format
                 ),
             )

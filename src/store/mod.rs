@@ -23,13 +23,15 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use jiff::civil::Date;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
+use crate::diagnostic::{Diagnostic, Diagnostics, Failed, Invalid, Said};
 use crate::input::plan_file::PlanFile;
 use crate::input::report_file::Encoding;
+use crate::lang::Message;
 use crate::model::Plan;
+use crate::msg;
 
 pub use self::ingest::{IngestOptions, Ingested, Outcome, Replaced};
 pub use self::manifest::{Entry, Manifest, SupersededValue};
@@ -181,8 +183,9 @@ impl Store {
             if !present.contains(&entry.file) {
                 problems.push(Diagnostic::error(
                     &manifest_name,
-                    format!(
+                    msg!(
                         "`{}` is listed in the manifest but missing from `{}`; restore it from a backup",
+                        "`{}` có trong danh mục nhưng không có trong `{}`; hãy khôi phục tệp từ bản sao lưu",
                         entry.file,
                         dir.display()
                     ),
@@ -205,9 +208,11 @@ impl Store {
                     Some(&at) => files[at].superseded.push((value.clone(), by)),
                     None => problems.push(Diagnostic::error(
                         &manifest_name,
-                        format!(
+                        msg!(
                             "`{}` supersedes a value of `{}`, which the manifest does not list",
-                            entry.file, value.file
+                            "`{}` thay thế một giá trị của `{}`, nhưng danh mục không có tệp này",
+                            entry.file,
+                            value.file
                         ),
                     )),
                 }
@@ -224,9 +229,11 @@ impl Store {
         for name in unlisted {
             problems.push(Diagnostic::warning(
                 dir.join(name).display().to_string(),
-                format!(
+                msg!(
                     "`{name}` is not in the manifest, so it is not read (copied in by hand, or left by an ingest that was interrupted); \
-                     add it with `track ingest`, or delete it"
+                     add it with `track ingest`, or delete it",
+                    "`{name}` không có trong danh mục nên không được đọc (được chép vào bằng tay, hoặc còn lại từ một lần nhập bị gián đoạn); \
+                     hãy nhập tệp bằng `track ingest`, hoặc xóa tệp"
                 ),
             ));
         }
@@ -268,11 +275,11 @@ impl Store {
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot list `{}`", dir.display())),
+            Err(e) => return Err(Failed::new(cannot_list(&dir), e).into()),
         };
         let mut names = Vec::new();
         for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list `{}`", dir.display()))?;
+            let entry = entry.said(|| cannot_list(&dir))?;
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 continue;
             };
@@ -284,14 +291,31 @@ impl Store {
     }
 }
 
+/// "cannot list `dir`".
+fn cannot_list(dir: &Path) -> Message {
+    let dir = dir.display();
+    msg!("cannot list `{dir}`", "không liệt kê được `{dir}`")
+}
+
 /// Reads and validates a plan file; every problem is reported at once.
 pub fn load_plan(path: &Path) -> Result<Plan> {
     let name = path.display().to_string();
-    let text = fs::read_to_string(path).with_context(|| {
-        format!("cannot read the plan `{name}`; is `--data` (or TRACK_DATA) the folder that holds plan.toml?")
+    let text = fs::read_to_string(path).said(|| {
+        msg!(
+            "cannot read the plan `{name}`; is `--data` (or TRACK_DATA) the folder that holds plan.toml?",
+            "không đọc được kế hoạch `{name}`; `--data` (hoặc TRACK_DATA) có đúng là thư mục chứa plan.toml không?"
+        )
     })?;
     let input = PlanFile::parse(&text).map_err(|(span, message)| {
-        let mut d = Diagnostic::error(&name, message.trim_end().to_string());
+        // The TOML reader speaks English only: Vietnamese says whose words they are.
+        let message = message.trim_end();
+        let mut d = Diagnostic::error(
+            &name,
+            msg!(
+                "{message}",
+                "tệp kế hoạch có lỗi (trình đọc TOML báo: {message})"
+            ),
+        );
         if let Some(span) = span {
             let (line, column) = crate::diagnostic::line_column(&text, span.start);
             d = d.at(line, column);

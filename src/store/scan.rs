@@ -9,18 +9,20 @@ use std::fs;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::manifest::sha256_hex;
 use super::{Reports, StoredReport};
-use crate::diagnostic::{Diagnostic, Diagnostics, Invalid};
+use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
 use crate::input::report_file::{Encoding, RawRow, ReportFile};
+use crate::lang::{Lang, Message};
 use crate::model::{
     CellProblem, IndicatorId, Ledger, Measure, Observation, Plan, RowMemo, Source, UnitId, Value,
 };
+use crate::msg;
 use crate::period::Period;
 use crate::progress::Progress;
 
@@ -224,16 +226,18 @@ impl<'a> Pass<'a> {
             superseded: 0,
             clashes: Vec::new(),
         };
-        let bytes = fs::read(&report.path).with_context(|| format!("cannot read `{name}`"))?;
+        let bytes = fs::read(&report.path).said(|| cannot_read(name))?;
         if self.options.verify
             && let Some(expected) = &report.sha256
             && sha256_hex(&bytes) != *expected
         {
             file.problems.push(Diagnostic::warning(
                 name,
-                format!(
+                msg!(
                     "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
                      stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
+                    "`{}` đã bị sửa sau khi nhận (mã SHA-256 khác với danh mục); \
+                     báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
                     report.name
                 ),
             ));
@@ -275,10 +279,13 @@ impl<'a> Pass<'a> {
         {
             file.problems.push(Diagnostic::warning(
                 name,
-                format!(
+                msg!(
                     "`{}` has changed since it was received ({} values now, {then} then); \
                      stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
-                    report.name, file.rows
+                    "`{}` đã bị sửa sau khi nhận (nay có {} giá trị, khi nhận có {then}); \
+                     báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
+                    report.name,
+                    file.rows
                 ),
             ));
         }
@@ -384,7 +391,10 @@ pub(super) fn read_file(
     if *rows == rows_before {
         file_problems.warn(Diagnostic::warning(
             name,
-            "the file holds a header but no values; was it saved before it was filled in?",
+            msg!(
+                "the file holds a header but no values; was it saved before it was filled in?",
+                "tệp chỉ có dòng tiêu đề, không có giá trị nào; có phải tệp được lưu trước khi điền số liệu?"
+            ),
         ));
     }
     problems.extend(file_problems.finish());
@@ -440,8 +450,9 @@ fn describe_clashes(
                 p,
                 &format!("{}:{}", names[s.file as usize], s.line),
             ),
-            None => format!(
+            None => msg!(
                 "`{}` reported `{}` for `{period}` more than once",
+                "`{}` báo cáo `{}` cho kỳ `{period}` nhiều hơn một lần",
                 plan.unit(unit).code,
                 plan.indicator(indicator).code
             ),
@@ -468,24 +479,28 @@ pub(super) fn clash_message(
     period: Period,
     earlier: Period,
     place: &str,
-) -> String {
+) -> Message {
     let (unit, indicator) = (&plan.unit(unit).code, plan.indicator(indicator));
     if earlier == period {
-        format!(
+        msg!(
             "`{unit}` reported `{}` for `{period}` twice: here and at {place}",
+            "`{unit}` báo cáo `{}` cho kỳ `{period}` hai lần: ở đây và ở {place}",
             indicator.code
         )
     } else if indicator.kind.adds_up() {
-        format!(
+        msg!(
             "`{unit}` reported the flow `{}` for `{period}` here and for the overlapping `{earlier}` at {place}; \
              the months they share would count twice",
+            "`{unit}` báo cáo chỉ tiêu cộng dồn `{}` cho kỳ `{period}` ở đây và cho kỳ `{earlier}` trùng thời gian ở {place}; \
+             các tháng trùng nhau sẽ bị tính hai lần",
             indicator.code
         )
     } else {
-        format!(
-            "`{unit}` reported `{}` for `{period}` here and for `{earlier}` at {place}; both give its level on {}",
-            indicator.code,
-            period.end()
+        let (en, vi) = (period.end(), Lang::Vi.date(period.end()));
+        msg!(
+            "`{unit}` reported `{}` for `{period}` here and for `{earlier}` at {place}; both give its level on {en}",
+            "`{unit}` báo cáo `{}` cho kỳ `{period}` ở đây và cho kỳ `{earlier}` ở {place}; cả hai đều là số liệu tại ngày {vi}",
+            indicator.code
         )
     }
 }
@@ -578,9 +593,11 @@ impl RatioCheck {
             out.push(
                 Diagnostic::warning(
                     &names[source.file as usize],
-                    format!(
+                    msg!(
                         "`{}` reported `{}` `{}` for `{period}`, more than its `{}` `{}` at {}:{}; \
                          a share above 100 %: is one of them wrong?",
+                        "`{}` báo cáo `{}` là `{}` cho kỳ `{period}`, lớn hơn `{}` là `{}` ở {}:{}; \
+                         tỷ lệ vượt 100 %: có số liệu nào sai không?",
                         plan.unit(unit).code,
                         plan.indicator(numerator).code,
                         n.normalize(),
@@ -603,8 +620,8 @@ pub(super) struct FileProblems<'a> {
     name: &'a str,
     all: Diagnostics,
     errors: usize,
-    warnings: HashMap<String, (usize, u64, usize)>,
-    warning_order: Vec<String>,
+    warnings: HashMap<Message, (usize, u64, usize)>,
+    warning_order: Vec<Message>,
 }
 
 impl<'a> FileProblems<'a> {
@@ -631,7 +648,7 @@ impl<'a> FileProblems<'a> {
     }
 
     /// An error of the caller's own at a line and column of this file.
-    pub(super) fn error(&mut self, line: u32, column: usize, message: String) {
+    pub(super) fn error(&mut self, line: u32, column: usize, message: Message) {
         let d = Diagnostic::error(self.name, message).at(u64::from(line), column);
         self.push(d);
     }
@@ -654,8 +671,9 @@ impl<'a> FileProblems<'a> {
         if self.errors > ERRORS_PER_FILE {
             self.all.push(Diagnostic::error(
                 self.name,
-                format!(
+                msg!(
                     "… and {} more errors in this file",
+                    "… và {} lỗi khác trong tệp này",
                     self.errors - ERRORS_PER_FILE
                 ),
             ));
@@ -663,7 +681,10 @@ impl<'a> FileProblems<'a> {
         for message in &self.warning_order {
             let (count, line, column) = self.warnings[message];
             let message = if count > 1 {
-                format!("{message} ({count} rows, the first here)")
+                message.clone().then(&msg!(
+                    " ({count} rows, the first here)",
+                    " ({count} dòng, dòng đầu tiên ở đây)"
+                ))
             } else {
                 message.clone()
             };

@@ -17,7 +17,7 @@ fn all_well_is_one_line_and_exit_0() {
         .args(["check", "--as-of", "2025-06-30"])
         .assert()
         .code(0)
-        .stdout("OK: 1 objectives met, on track or informational (as of 2025-06-30)\n");
+        .stdout("OK: 1 objective met, on track or informational (as of 2025-06-30)\n");
     track()
         .arg("--data")
         .arg(scratch.path())
@@ -68,7 +68,7 @@ fn off_track_or_missed_is_critical_exit_2() {
         .args(["check", "--as-of", "2026-06-30"])
         .assert()
         .code(2)
-        .stdout(predicate::str::starts_with("CRITICAL: 3 missed, 1 off track, 2 at risk, 1 no data, 1 past year(s) short, 8 missing report(s), 1 data warning(s)"));
+        .stdout(predicate::str::starts_with("CRITICAL: 3 missed, 1 off track, 2 at risk, 1 no data, 1 past year short, 8 missing reports, 1 data warning"));
 }
 
 #[test]
@@ -97,6 +97,11 @@ fn bad_usage_of_check_exits_3_not_2() {
     track().args(["check", "--no-such-flag"]).assert().code(3);
     track()
         .args(["--data", "data", "check", "--as-of", "someday"])
+        .assert()
+        .code(3);
+    // Global options with a value may come before `check`.
+    track()
+        .args(["--encoding", "windows-1258", "check", "--no-such-flag"])
         .assert()
         .code(3);
     // Other commands keep clap's 2.

@@ -182,7 +182,7 @@ fn a_missing_report_is_a_warning_in_report_and_check() {
         .assert()
         .code(1)
         .stdout(
-            "WARNING: 1 missing report(s) (as of 2025-07-15)\n  \
+            "WARNING: 1 missing report (as of 2025-07-15)\n  \
              - A (Unit A) has not sent its 2025-H1 report on done (due 2025-07-15)\n",
         );
     // The day before it is not due yet.

@@ -195,6 +195,7 @@ fn ingest(bytes: &[u8], dialect: Dialect) -> Vec<Value> {
         replace: false,
         dry_run: false,
         received: "2025-07-14".into(),
+        lang: track::lang::Lang::En,
     };
     store
         .ingest(&[file], &options)

@@ -60,3 +60,49 @@ fn markdown_is_not_an_export_format() {
         .code(2)
         .stderr(predicate::str::contains("writes csv or json"));
 }
+
+/// Regression: `track export` wrote its CSV with a writer of its own, which
+/// ignored `--excel` and let a unit's note reach a spreadsheet as a formula.
+#[test]
+fn export_takes_the_excel_dialect_and_neutralises_formulas() {
+    let scratch = Scratch::with_plan(&fixture("ingest/plan.toml")).report(
+        "a.csv",
+        "unit,indicator,period,value,note\n\
+         SCT,budget,2025-H1,12.34567,\"=HYPERLINK(\"\"http://x\"\",\"\"bấm\"\")\"\n\
+         SKHCN,tasks-accepted,2025-H1,4,+note\n\
+         UBND,assessment,2025,-5 so với kế hoạch,@SUM(A1)\n",
+    );
+    let run = |args: &[&str]| {
+        let out = track()
+            .arg("--data")
+            .arg(scratch.path())
+            .arg("export")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    insta::assert_snapshot!(run(&[]), @r#"
+    unit,indicator,period,value,note,file,line
+    SCT,budget,2025-H1,12.34567,"'=HYPERLINK(""http://x"",""bấm"")",a.csv,2
+    SKHCN,tasks-accepted,2025-H1,4,'+note,a.csv,3
+    UBND,assessment,2025,'-5 so với kế hoạch,'@SUM(A1),a.csv,4
+    "#);
+    let excel = run(&["--excel"]);
+    assert_eq!(
+        excel,
+        "\u{feff}unit;indicator;period;value;note;file;line\r\n\
+         SCT;budget;2025-H1;12,34567;\"'=HYPERLINK(\"\"http://x\"\",\"\"bấm\"\")\";a.csv;2\r\n\
+         SKHCN;tasks-accepted;2025-H1;4;'+note;a.csv;3\r\n\
+         UBND;assessment;2025;'-5 so với kế hoạch;'@SUM(A1);a.csv;4\r\n"
+    );
+    // JSON carries the values as written: no spreadsheet reads it.
+    let json: serde_json::Value = serde_json::from_str(&run(&["-f", "json"])).unwrap();
+    assert_eq!(json[0]["note"], "=HYPERLINK(\"http://x\",\"bấm\")");
+    assert_eq!(json[0]["value"], "12.34567");
+}

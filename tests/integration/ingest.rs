@@ -150,6 +150,34 @@ fn every_error_of_every_file_at_once() {
     insta::assert_snapshot!(stderr);
 }
 
+/// Issue 4: the errors a unit's file commonly has, in Vietnamese when the
+/// locale is (they were in English whatever the language), with the
+/// `file:line:column: error:` prefix machine-parsable as in English.
+#[test]
+fn every_error_of_every_file_in_vietnamese() {
+    let scratch = fresh();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture("ingest/errors"))
+        .unwrap()
+        .map(|e| given("errors").join(e.unwrap().file_name()))
+        .collect();
+    files.sort();
+    let mut args = vec!["ingest", "--received", "2025-07-14"];
+    args.extend(files.iter().map(|f| path_str(f)));
+    let out = track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(scratch.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&scratch, &out.stderr);
+    for line in stderr.lines().filter(|l| !l.starts_with("track: ")) {
+        assert!(line.contains(": error: "), "{line}");
+    }
+    insta::assert_snapshot!(stderr);
+}
+
 #[test]
 fn values_that_clash_with_stored_ones_are_refused() {
     let scratch = fresh();
@@ -171,6 +199,24 @@ fn values_that_clash_with_stored_ones_are_refused() {
         pinned.push_str(&stderr);
     }
     insta::assert_snapshot!(pinned);
+    // The same in Vietnamese, dates as Vietnamese write them.
+    let (code, _, stderr) = ingest(
+        &scratch,
+        &[
+            "--lang",
+            "vi",
+            path_str(&given("store/clash-level-date.csv")),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("cả hai đều là số liệu tại ngày 30/06/2025"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("track: đã dừng: 1 lỗi trong 1 tệp; chưa lưu tệp nào\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -219,6 +265,13 @@ fn the_same_content_again_is_a_no_op() {
     `TMP/resent.csv` is already stored as `DIR/reports/stored.csv`, received 2025-07-14; nothing to do
     nothing to do: every file is already stored
     ");
+
+    // In Vietnamese, the day it was received as Vietnamese write dates.
+    let (_, stdout, _) = ingest(&scratch, &["--lang", "vi", path_str(&file)]);
+    assert!(
+        stdout.contains(", nhận ngày 14/07/2025; không cần làm gì"),
+        "{stdout}"
+    );
 
     // Given twice in one ingest, a file is stored once.
     let other = fresh();
@@ -447,7 +500,7 @@ fn an_interrupted_ingest_leaves_a_store_that_validates() {
     let out = run(&scratch, &["validate"]);
     assert!(out.status.success(), "{}", text(&scratch, &out.stderr));
     assert!(
-        text(&scratch, &out.stdout).starts_with("valid: 4 objectives, 1 report files, 3 values")
+        text(&scratch, &out.stdout).starts_with("valid: 4 objectives, 1 report file, 3 values")
     );
     insta::assert_snapshot!(text(&scratch, &out.stderr), @"DIR/reports/clash-value.csv: warning: `clash-value.csv` is not in the manifest, so it is not read (copied in by hand, or left by an ingest that was interrupted); add it with `track ingest`, or delete it");
     assert!(values(&export(&scratch, &[])).iter().all(|v| v[3] != "5"));

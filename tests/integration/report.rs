@@ -271,3 +271,99 @@ fn markdown_in_vietnamese_with_missing_reports() {
         "vi"
     ]));
 }
+
+/// Issue 4: an analyst whose terminal is set to Vietnamese reads every
+/// warning about the data in Vietnamese too (they were in English), dates
+/// as 31/12/2025, with the place and the `warning` word unchanged.
+#[test]
+fn data_warnings_in_vietnamese() {
+    let scratch = Scratch::seed()
+        .report(
+            "a.csv",
+            "unit,indicator,period,value,note,nguoi_lap\n\
+             SCT,tasks-provincial,2025-H1,3,,\n\
+             SKHCN,tasks-provincial,2031,1,,\n\
+             SKHCN,tasks-accepted,2025-H1,4,,\n\
+             SKHCN,tasks-applied,2025-H1,5,,\n\
+             SKHCN,startup-ideas,2025-H1,,,\n\
+             SKHCN,ip-support,2025-H1,,,\n",
+        )
+        .report("b.csv", "don_vi;chi_tieu;ky;gia_tri;ghi_chu\n");
+    let out = track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(scratch.path())
+        .args([
+            "report",
+            "--as-of",
+            "2025-12-31",
+            "--objective",
+            "tasks-applied-2030",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&scratch.path().display().to_string(), "DIR");
+    insta::assert_snapshot!(stderr);
+    // The table beneath is Vietnamese as it was.
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Tính đến 31/12/2025")
+    );
+}
+
+#[test]
+fn errors_and_usage_errors_in_vietnamese() {
+    let scratch = Scratch::seed().report(
+        "bad.csv",
+        "unit,indicator,period,value,note\nSKHC,tasks-provincial,2025-H1,3,\nSKHCN,tasks-provincial,2025-H3,x,\n",
+    );
+    track()
+        .arg("--data")
+        .arg(scratch.path())
+        .args(["--lang", "vi", "report"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "bad.csv:2:1: error: đơn vị `SKHC` không có trong kế hoạch; có phải là `SKHCN` không?",
+        ))
+        .stderr(predicate::str::contains(
+            "bad.csv:3:3: error: không đọc được kỳ báo cáo `2025-H3`",
+        ))
+        .stderr(predicate::str::contains(
+            "bad.csv:3:4: error: `x` không phải là số",
+        ))
+        .stderr(predicate::str::contains(
+            "track: đã dừng: 3 lỗi trong 1 tệp\n",
+        ));
+    track()
+        .env("LANG", "vi_VN.UTF-8")
+        .args(["report", "--objective", "tasks-provincal-2025"])
+        .assert()
+        .code(2)
+        .stderr(
+            "track: error: mục tiêu `tasks-provincal-2025` không có trong kế hoạch; có phải là `tasks-provincial-2025` không?\n",
+        );
+    // Before any settings exist, `--lang` or the locale still decides.
+    let nowhere = tempfile::tempdir().unwrap();
+    track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(nowhere.path())
+        .arg("report")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "track: error: không đọc được kế hoạch",
+        ));
+    track()
+        .args(["--lang", "vi", "report", "--as-of", "hôm qua"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "track: error: --as-of: `hôm qua` không phải là một ngày hay một kỳ báo cáo",
+        ));
+}

@@ -66,6 +66,35 @@ fn excel_with_a_format_other_than_csv_is_a_usage_error() {
         ));
 }
 
+/// Regression: `--excel` with a command that writes no CSV was accepted
+/// and ignored, as if it had done something.
+#[test]
+fn excel_with_a_command_that_writes_no_csv_is_a_usage_error() {
+    for args in [
+        &["validate"][..],
+        &["ingest", "--dry-run", "data/reports/sample-SCT-2025.csv"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        track()
+            .arg("--excel")
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "track: error: `--excel` shapes CSV output; `track {}` writes none\n",
+                args[0]
+            ));
+    }
+    // A check that cannot run exits 3, as monitoring expects.
+    track()
+        .args(["check", "--excel"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("`track check` writes none"));
+}
+
 #[test]
 fn formula_like_text_is_neutralised_in_every_csv() {
     let scratch = Scratch::seed().report(

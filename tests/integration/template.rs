@@ -62,7 +62,7 @@ fn a_filled_in_template_is_a_valid_report() {
         .arg(&file)
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 report files, 4 values"));
+        .stdout(predicate::str::contains("1 report file, 4 values"));
 }
 
 #[test]
@@ -160,4 +160,90 @@ fn unknown_units_and_periods_are_usage_errors_with_a_suggestion() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("this command writes CSV only"));
+}
+
+/// Regression: `--all` wrote over files of the templates' names, which may
+/// be returns that units filled in and saved back into the same folder.
+#[test]
+fn all_refuses_to_write_over_files_and_writes_nothing_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gui-di");
+    let all = |extra: &[&str]| {
+        let mut cmd = track();
+        cmd.args(["template", "--all", "--period", "2025-H2", "--dir"])
+            .arg(&out)
+            .args(extra);
+        cmd
+    };
+    all(&[]).assert().success();
+    // A unit's return comes back under the template's name; another
+    // template was deleted.
+    let returned = out.join("2025-H2-STC.csv");
+    let filled = "unit,indicator,period,value,note\nSTC,startup-loans,2025-H2,3,\n";
+    std::fs::write(&returned, filled).unwrap();
+    std::fs::remove_file(out.join("2025-H2-BTG.csv")).unwrap();
+    let before = super::tree(&out);
+    let shown = out.display().to_string();
+    all(&[])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(format!(
+            "track: error: `{shown}` already holds 7 files of these templates' names: `{shown}/2025-H2-SKHCN.csv`,"
+        )))
+        .stderr(predicate::str::contains(format!("`{shown}/2025-H2-STC.csv`")))
+        .stderr(predicate::str::contains(
+            "nothing was written (move them away, or add `--force` to write over them)",
+        ));
+    assert_eq!(super::tree(&out), before, "nothing is written");
+    track()
+        .args([
+            "--lang", "vi", "template", "--all", "--period", "2025-H2", "--dir",
+        ])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "đã có 7 tệp trùng tên với các mẫu sắp tạo",
+        ));
+    // `--force` writes every template, over the old files.
+    all(&["--force"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("wrote 8 templates"));
+    assert!(out.join("2025-H2-BTG.csv").exists());
+    assert_ne!(std::fs::read_to_string(&returned).unwrap(), filled);
+    // `--force` belongs to `--all`.
+    track()
+        .args([
+            "template", "--unit", "SCT", "--period", "2025-H2", "--force",
+        ])
+        .assert()
+        .code(2);
+}
+
+/// Regression: the cadences a unit reports were deduplicated without
+/// sorting, so a unit with half-yearly, yearly and half-yearly indicators
+/// was told "half-yearly or yearly or half-yearly".
+#[test]
+fn a_unit_told_which_period_to_ask_for_hears_each_cadence_once() {
+    let scratch = super::Scratch::with_plan(&super::fixture("tiny/plan.toml"));
+    let plan = scratch.path().join("plan.toml");
+    let mut text = std::fs::read_to_string(&plan).unwrap();
+    text.push_str(
+        "\n[indicators.yearly]\nkind = \"flow\"\ntitle = \"Hằng năm\"\ntitle_en = \"Yearly\"\n\
+         reporters = [\"A\"]\ncadence = \"year\"\n\n\
+         [indicators.again]\nkind = \"flow\"\ntitle = \"Lại\"\ntitle_en = \"Again\"\nreporters = [\"A\"]\n",
+    );
+    std::fs::write(&plan, text).unwrap();
+    track()
+        .arg("--data")
+        .arg(scratch.path())
+        .args(["template", "--unit", "A", "--period", "2025-Q1"])
+        .assert()
+        .code(2)
+        .stderr(
+            "track: error: unit `A` reports nothing for a period like `2025-Q1`; \
+             its indicators are reported half-yearly or yearly: try `--period 2025-H1`\n",
+        );
 }

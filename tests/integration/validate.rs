@@ -71,3 +71,30 @@ fn every_plan_error_is_listed_with_line_and_column() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     insta::assert_snapshot!(stderr.replace(&dir.path().display().to_string(), "DIR"));
 }
+
+/// The plan's errors in Vietnamese too, dates as Vietnamese write them.
+#[test]
+fn plan_errors_in_vietnamese() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("tiny/plan.toml"))
+        .unwrap()
+        .replace("reporters = [\"A\"]", "reporters = [\"AA\"]")
+        .replace("target = \">= 10\"", "target = \"ten\"")
+        .replace("by = 2025", "by = 2023");
+    std::fs::write(dir.path().join("plan.toml"), text).unwrap();
+    let out = track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    insta::assert_snapshot!(stderr.replace(&dir.path().display().to_string(), "DIR"), @r"
+    DIR/plan.toml:17:14: error: đơn vị `AA` trong `reporters` của `done` không có trong kế hoạch; có phải là `A` không?
+    DIR/plan.toml:24:6: error: thời hạn 31/12/2023 của `done-2025` sớm hơn ngày bắt đầu tính 01/01/2024
+    DIR/plan.toml:23:10: error: mục tiêu `done-2025`: không đọc được mức cần đạt `ten`; `done` là chỉ tiêu loại flow nên mức cần đạt phải là một số hoặc một khoảng như `15-20`, `>= 5` hoặc `5-10 per year`
+    track: đã dừng: 3 lỗi trong 1 tệp
+    ");
+}
