@@ -6,7 +6,6 @@
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 use crate::model::{
     IndicatorId, Measure, Objective, ObjectiveId, Observation, Plan, Rule, Source, UnitId, Value,
@@ -231,8 +230,55 @@ impl Latest {
     }
 }
 
-/// The units' aggregates in one series and year.
-type Bucket = FxHashMap<UnitId, Acc>;
+/// The units' aggregates in one series and year, indexed by unit: an index
+/// per row instead of a hash, grown only as far as the units that report.
+#[derive(Clone, Debug, Default)]
+struct Bucket {
+    units: Vec<Acc>,
+}
+
+impl Bucket {
+    fn entry(&mut self, unit: UnitId) -> &mut Acc {
+        let i = unit.0 as usize;
+        if i >= self.units.len() {
+            self.units.resize_with(i + 1, Acc::default);
+        }
+        &mut self.units[i]
+    }
+
+    fn get(&self, unit: &UnitId) -> Option<&Acc> {
+        self.units.get(unit.0 as usize).filter(|a| a.count > 0)
+    }
+
+    /// The units with a value, in the plan's order.
+    fn iter(&self) -> impl Iterator<Item = (UnitId, &Acc)> {
+        self.units
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.count > 0)
+            .map(|(i, a)| (UnitId(i as u32), a))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Acc> {
+        self.iter().map(|(_, a)| a)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = UnitId> + '_ {
+        self.iter().map(|(u, _)| u)
+    }
+
+    /// Takes in another thread's aggregates of the same series and year.
+    fn merge(&mut self, other: Bucket) {
+        for (i, acc) in other
+            .units
+            .into_iter()
+            .enumerate()
+            .filter(|(_, a)| a.count > 0)
+        {
+            self.entry(UnitId(i as u32)).merge(acc);
+        }
+    }
+}
 
 /// The values one objective draws from one indicator.
 struct Series {
@@ -337,7 +383,7 @@ impl<'p> Evaluator<'p> {
             let series = &mut self.series[index];
             let placed = series.place(obs.period, span, self.as_of);
             if let Ok(bucket) = placed {
-                let acc = series.buckets[bucket].entry(obs.unit).or_default();
+                let acc = series.buckets[bucket].entry(obs.unit);
                 acc.count += 1;
                 if let (true, Value::Number(n)) = (series.adds_up, &obs.value) {
                     acc.sum += *n;
@@ -374,9 +420,7 @@ impl<'p> Evaluator<'p> {
     pub fn merge(&mut self, other: Evaluator) {
         for (mine, theirs) in self.series.iter_mut().zip(other.series) {
             for (bucket, units) in mine.buckets.iter_mut().zip(theirs.buckets) {
-                for (unit, acc) in units {
-                    bucket.entry(unit).or_default().merge(acc);
-                }
+                bucket.merge(units);
             }
         }
         self.trace.extend(other.trace);
@@ -774,9 +818,9 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
     let Some(units) = s.buckets.get(bucket) else {
         return Vec::new();
     };
-    let mut results: Vec<UnitResult> = units
+    let results: Vec<UnitResult> = units
         .iter()
-        .filter_map(|(&unit, acc)| {
+        .filter_map(|(unit, acc)| {
             let actual = match (&acc.latest, s.adds_up) {
                 (_, true) => Figure::Number(acc.sum),
                 (Some(l), false) => match &l.value {
@@ -793,8 +837,6 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
             })
         })
         .collect();
-    // In the plan's order of units.
-    results.sort_by_key(|u| u.unit);
     results
 }
 
@@ -802,7 +844,6 @@ fn ratio_by_unit(numerator: &Series, denominator: &Series) -> Vec<UnitResult> {
     let mut units: Vec<UnitId> = numerator.buckets[0]
         .keys()
         .chain(denominator.buckets[0].keys())
-        .copied()
         .collect();
     units.sort_unstable();
     units.dedup();
@@ -839,7 +880,7 @@ fn latest_unit(s: &Series, latest: &Latest) -> UnitId {
         .iter()
         .flat_map(|b| b.iter())
         .find(|(_, a)| a.latest.as_ref().is_some_and(|l| l.source == latest.source))
-        .map(|(u, _)| *u)
+        .map(|(u, _)| u)
         .expect("the latest value belongs to a unit")
 }
 

@@ -5,9 +5,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU16, Ordering};
-
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
@@ -1101,49 +1098,63 @@ fn is_code(s: &str) -> bool {
 /// Keeps, per unit, indicator and year, which months a unit's values
 /// already cover, so that a flow reported for overlapping periods (it would
 /// count twice) or any value reported twice for the same date is caught.
-/// Holds two bytes per unit, indicator and year of the plan, never per row,
-/// and is shared by the threads of a scan: marking months is an atomic OR.
+/// Holds two bytes per unit, indicator and year of the plan, never per row.
+/// Each thread of a scan keeps its own; `merge` finds clashes between them.
 #[derive(Debug)]
 pub struct Ledger {
     first_year: i16,
     years: usize,
     indicators: usize,
-    covered: Vec<AtomicU16>,
+    covered: Vec<u16>,
     /// Years outside the plan's (values no objective counts), rare.
-    elsewhere: Mutex<FxHashMap<(UnitId, IndicatorId, i16), u16>>,
+    elsewhere: FxHashMap<(UnitId, IndicatorId, i16), u16>,
 }
 
 impl Ledger {
     pub fn new(plan: &Plan) -> Ledger {
         let first_year = plan.start.year();
         let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
-        let slots = plan.units.len() * plan.indicators.len() * years;
         Ledger {
             first_year,
             years,
             indicators: plan.indicators.len(),
-            covered: (0..slots).map(|_| AtomicU16::new(0)).collect(),
-            elsewhere: Mutex::default(),
+            covered: vec![0; plan.units.len() * plan.indicators.len() * years],
+            elsewhere: FxHashMap::default(),
         }
     }
 
-    /// Records an observation; `false` when it clashes with one recorded
-    /// before (by this thread or another).
-    pub fn admit(&self, plan: &Plan, obs: &Observation) -> bool {
+    /// Records an observation; `false` when it clashes with one recorded before.
+    pub fn admit(&mut self, plan: &Plan, obs: &Observation) -> bool {
         let mask = Self::mask(plan, obs.indicator, obs.period);
         let year = obs.period.year() - self.first_year;
-        if (0..self.years as i16).contains(&year) {
+        let covered = if (0..self.years as i16).contains(&year) {
             let slot = (obs.unit.0 as usize * self.indicators + obs.indicator.0 as usize)
                 * self.years
                 + year as usize;
-            return self.covered[slot].fetch_or(mask, Ordering::Relaxed) & mask == 0;
-        }
-        let mut elsewhere = self.elsewhere.lock().unwrap_or_else(|e| e.into_inner());
-        let covered = elsewhere
-            .entry((obs.unit, obs.indicator, obs.period.year()))
-            .or_insert(0);
+            &mut self.covered[slot]
+        } else {
+            self.elsewhere
+                .entry((obs.unit, obs.indicator, obs.period.year()))
+                .or_insert(0)
+        };
         let free = *covered & mask == 0;
         *covered |= mask;
+        free
+    }
+
+    /// Takes in another ledger of the same plan; `false` when some month
+    /// is covered in both (values read by different threads clash).
+    pub fn merge(&mut self, other: Ledger) -> bool {
+        let mut free = true;
+        for (mine, theirs) in self.covered.iter_mut().zip(other.covered) {
+            free &= *mine & theirs == 0;
+            *mine |= theirs;
+        }
+        for (key, theirs) in other.elsewhere {
+            let mine = self.elsewhere.entry(key).or_insert(0);
+            free &= *mine & theirs == 0;
+            *mine |= theirs;
+        }
         free
     }
 
@@ -1383,7 +1394,7 @@ by = 2025
     #[test]
     fn ledger_catches_overlapping_flows_and_same_date_stocks() {
         let plan = plan();
-        let ledger = Ledger::new(&plan);
+        let mut ledger = Ledger::new(&plan);
         let obs = |indicator: &str, period: &str| Observation {
             unit: UnitId(0),
             indicator: plan.indicator_id(indicator).unwrap(),
@@ -1401,5 +1412,13 @@ by = 2025
         assert!(ledger.admit(&plan, &obs("total", "2025-H1")));
         assert!(ledger.admit(&plan, &obs("total", "2025-Q1")));
         assert!(!ledger.admit(&plan, &obs("total", "2025-Q2")));
+        // Another thread's ledger: a clash shows when the two are merged.
+        let mut other = Ledger::new(&plan);
+        assert!(other.admit(&plan, &obs("done", "2025-Q3")));
+        assert!(!ledger.merge(other));
+        let mut apart = Ledger::new(&plan);
+        assert!(apart.admit(&plan, &obs("done", "2026-Q1")));
+        assert!(ledger.merge(apart));
+        assert!(!ledger.admit(&plan, &obs("done", "2026-01")));
     }
 }

@@ -92,10 +92,11 @@ pub fn scan_all(
 ) -> Result<Scan> {
     let pass = Pass::new(plan, reports, options);
     let mut progress = Progress::new(options.progress, reports.files.len());
+    let mut ledger = Ledger::new(plan);
     let mut files = Vec::with_capacity(reports.files.len());
     for index in 0..reports.files.len() {
         progress.step();
-        files.push(pass.file(index, &mut sink)?);
+        files.push(pass.file(index, &mut ledger, &mut sink)?);
     }
     drop(progress);
     pass.finish(files)
@@ -125,15 +126,17 @@ pub fn scan_parallel<S: Send>(
     let progress = Mutex::new(Progress::new(options.progress, reports.files.len()));
     let work = || -> Result<ThreadShare<S>> {
         let mut state = init();
+        let mut ledger = Ledger::new(plan);
         let mut done = Vec::new();
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             if index >= reports.files.len() {
-                return Ok((state, done));
+                return Ok((state, ledger, done));
             }
             progress.lock().unwrap_or_else(|e| e.into_inner()).step();
             let file = pass.file(
                 index,
+                &mut ledger,
                 &mut |obs: &Observation, superseded_by: Option<usize>| {
                     if superseded_by.is_none() {
                         feed(&mut state, obs);
@@ -153,14 +156,20 @@ pub fn scan_parallel<S: Send>(
     drop(progress);
     let mut states = Vec::with_capacity(threads);
     let mut files = Vec::with_capacity(reports.files.len());
+    let mut ledger: Option<Ledger> = None;
+    let mut clash_between_threads = false;
     for result in results {
-        let (state, done) = result?;
+        let (state, theirs, done) = result?;
         states.push(state);
         files.extend(done);
+        match &mut ledger {
+            None => ledger = Some(theirs),
+            Some(mine) => clash_between_threads |= !mine.merge(theirs),
+        }
     }
     files.sort_by_key(|(index, _)| *index);
     let files: Vec<FilePass> = files.into_iter().map(|(_, file)| file).collect();
-    if files.iter().any(|f| !f.clashes.is_empty()) {
+    if clash_between_threads || files.iter().any(|f| !f.clashes.is_empty()) {
         let quiet = ReadOptions {
             progress: None,
             ..options
@@ -171,9 +180,9 @@ pub fn scan_parallel<S: Send>(
     Ok((states, pass.finish(files)?))
 }
 
-/// What one thread of `scan_parallel` gives back: its state, and the files
-/// it read by index.
-type ThreadShare<S> = (S, Vec<(usize, FilePass)>);
+/// What one thread of `scan_parallel` gives back: its state, its ledger,
+/// and the files it read by index.
+type ThreadShare<S> = (S, Ledger, Vec<(usize, FilePass)>);
 
 /// Two values of one unit that cannot both stand, found at `Source`
 /// (the later one) in the period's column.
@@ -193,7 +202,6 @@ struct Pass<'a> {
     reports: &'a Reports,
     options: ReadOptions,
     names: Vec<String>,
-    ledger: Ledger,
     ratio_pairs: RatioCheck,
 }
 
@@ -208,15 +216,16 @@ impl<'a> Pass<'a> {
                 .iter()
                 .map(|r| r.path.display().to_string())
                 .collect(),
-            ledger: Ledger::new(plan),
             ratio_pairs: RatioCheck::new(plan),
         }
     }
 
-    /// Reads file `index` through validation into `sink`.
+    /// Reads file `index` through validation into `sink`, marking its
+    /// values in `ledger`.
     fn file(
         &self,
         index: usize,
+        ledger: &mut Ledger,
         sink: &mut impl FnMut(&Observation, Option<usize>),
     ) -> Result<FilePass> {
         let (plan, report, name) = (self.plan, &self.reports.files[index], &self.names[index]);
@@ -259,7 +268,7 @@ impl<'a> Pass<'a> {
                     file.superseded += 1;
                     return sink(obs, Some(by));
                 }
-                if self.ledger.admit(plan, obs) {
+                if ledger.admit(plan, obs) {
                     ratios.add(obs, row.value.column);
                     sink(obs, None);
                 } else {
