@@ -341,8 +341,32 @@ impl<'p> Tracker<'p> {
         let plan = self.plan;
         let mut overdue: Vec<Overdue> = Vec::new();
         let mut overdue_at: FxHashMap<(UnitId, Period), usize> = FxHashMap::default();
-        let mut dues: FxHashMap<Period, Date> = FxHashMap::default();
+        // The periods owed by the as-of date, by cadence and year, with
+        // their due date and masks: the same for every unit and indicator.
         let last = plan.last_deadline();
+        let owed_in = |cadence: Cadence| -> Vec<OwedYear> {
+            (plan.start.year()..=last.year())
+                .map(|year| {
+                    let owed = periods_of(cadence, year)
+                        .into_iter()
+                        .filter_map(|period| {
+                            let due = due_date(plan, period);
+                            let inside = period.end() >= plan.start && period.end() <= last;
+                            (inside && due <= self.as_of)
+                                .then(|| (period, due, period.month_mask(), end_bit(period)))
+                        })
+                        .collect();
+                    (year, owed)
+                })
+                .collect()
+        };
+        let owed_by_cadence = [
+            Cadence::Year,
+            Cadence::HalfYear,
+            Cadence::Quarter,
+            Cadence::Month,
+        ]
+        .map(|c| (c, owed_in(c)));
         let mut duties = Vec::new();
         let mut periods = FxHashSet::default();
         for (u, _) in plan.units.iter().enumerate() {
@@ -360,19 +384,18 @@ impl<'p> Tracker<'p> {
                     reports: Vec::new(),
                     tally: Tally::default(),
                 };
-                for year in plan.start.year()..=last.year() {
+                let owed_years = owed_by_cadence
+                    .iter()
+                    .find(|(cadence, _)| *cadence == indicator.cadence)
+                    .map(|(_, years)| years)
+                    .expect("every cadence is listed");
+                for (year, owed) in owed_years {
                     let cover = self
-                        .slot(unit, id, year)
+                        .slot(unit, id, *year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
-                    for period in periods_of(indicator.cadence, year) {
-                        // The same few periods recur for every unit.
-                        let due = *dues.entry(period).or_insert_with(|| due_date(plan, period));
-                        if period.end() < plan.start || period.end() > last || due > self.as_of {
-                            continue;
-                        }
+                    for &(period, due, mask, end) in owed {
                         let covered = |months: u16, ends: u16| {
-                            let mask = period.month_mask();
-                            months & mask == mask || (levels && ends & end_bit(period) != 0)
+                            months & mask == mask || (levels && ends & end != 0)
                         };
                         let mark = if covered(cover.timely_months, cover.timely_ends) {
                             Mark::Reported
@@ -443,6 +466,9 @@ impl<'p> Tracker<'p> {
         }
     }
 }
+
+/// One year's owed periods: each with its due date, month mask and end bit.
+type OwedYear = (i16, Vec<(Period, Date, u16, u16)>);
 
 /// The month a period ends in, as a mask bit.
 fn end_bit(period: Period) -> u16 {

@@ -322,6 +322,8 @@ pub struct Evaluator<'p> {
     by_indicator: Vec<Vec<usize>>,
     traced: Option<ObjectiveId>,
     trace: Vec<TraceEntry>,
+    /// The last period's first and last day: rows come grouped by period.
+    last_span: Option<(Period, (Date, Date))>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -367,6 +369,7 @@ impl<'p> Evaluator<'p> {
             by_indicator,
             traced: None,
             trace: Vec::new(),
+            last_span: None,
         }
     }
 
@@ -378,7 +381,14 @@ impl<'p> Evaluator<'p> {
     }
 
     pub fn add(&mut self, obs: &Observation) {
-        let span = (obs.period.start(), obs.period.end());
+        let span = match self.last_span {
+            Some((period, span)) if period == obs.period => span,
+            _ => {
+                let span = (obs.period.start(), obs.period.end());
+                self.last_span = Some((obs.period, span));
+                span
+            }
+        };
         for &index in &self.by_indicator[obs.indicator.0 as usize] {
             let series = &mut self.series[index];
             let placed = series.place(obs.period, span, self.as_of);

@@ -225,6 +225,33 @@ pub struct Source {
 pub struct RowMemo {
     unit: Option<(String, UnitId)>,
     period: Option<(String, Period)>,
+    /// Indicators in the order rows gave them, and where the next row is
+    /// expected to be: a file repeats the same indicators period after
+    /// period, so the guess is a string comparison instead of a hash.
+    indicators: Vec<(String, IndicatorId)>,
+    next: usize,
+}
+
+impl RowMemo {
+    fn indicator(&mut self, plan: &Plan, text: &str) -> Option<IndicatorId> {
+        if let Some((seen, id)) = self.indicators.get(self.next)
+            && seen == text
+        {
+            self.next = (self.next + 1) % self.indicators.len();
+            return Some(*id);
+        }
+        if let Some(at) = self.indicators.iter().position(|(seen, _)| seen == text) {
+            self.next = (at + 1) % self.indicators.len();
+            return Some(self.indicators[at].1);
+        }
+        let id = plan.indicator_id(text)?;
+        // A few dozen at most: any more and the plan's map is as quick.
+        if self.indicators.len() < 64 {
+            self.indicators.push((text.to_string(), id));
+            self.next = 0;
+        }
+        Some(id)
+    }
 }
 
 /// One problem in one cell of a report row.
@@ -738,7 +765,7 @@ impl Plan {
             };
             problem(row.unit.column, message, false);
         }
-        let indicator = self.indicator_id(row.indicator.text);
+        let indicator = memo.indicator(self, row.indicator.text);
         if indicator.is_none() {
             let found = row.indicator.text.trim();
             let message = if found.is_empty() {
@@ -810,7 +837,10 @@ impl Plan {
         }
         if let Some(p) = period {
             let last = self.last_deadline();
-            if p.end() < self.start || p.start() > last {
+            // Dates only for a period in the first or last year.
+            let inside = (self.start.year() < p.year() && p.year() < last.year())
+                || (p.end() >= self.start && p.start() <= last);
+            if !inside {
                 problem(
                     row.period.column,
                     msg!(

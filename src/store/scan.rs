@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use std::fs;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, bail};
 use jiff::civil::Date;
@@ -254,7 +254,7 @@ impl<'a> Pass<'a> {
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
         // they are compared within each file: memory stays one file's worth.
-        let mut ratios = self.ratio_pairs.clone();
+        let mut ratios = self.ratio_pairs.for_file();
         read_file(
             plan,
             index,
@@ -523,10 +523,11 @@ type Side = (Decimal, Source, usize);
 
 #[derive(Clone)]
 pub(super) struct RatioCheck {
-    pairs: Vec<(IndicatorId, IndicatorId)>,
+    /// Which ratios there are, from the plan: shared by every file's check.
+    pairs: Arc<Vec<(IndicatorId, IndicatorId)>>,
     /// By indicator: the pairs it is a side of, and which side (0
     /// numerator, 1 denominator); checked per row.
-    sides: Vec<Vec<(u16, usize)>>,
+    sides: Arc<Vec<Vec<(u16, usize)>>>,
     /// By unit, period and pair: the value, source and column of each side.
     seen: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
 }
@@ -550,9 +551,19 @@ impl RatioCheck {
             sides[b.0 as usize].push((pair as u16, 1));
         }
         RatioCheck {
-            pairs,
-            sides,
+            pairs: Arc::new(pairs),
+            sides: Arc::new(sides),
             seen: FxHashMap::default(),
+        }
+    }
+
+    /// An empty check for one file, with room for a year of monthly pairs
+    /// so that it does not grow row by row.
+    pub(super) fn for_file(&self) -> RatioCheck {
+        RatioCheck {
+            pairs: Arc::clone(&self.pairs),
+            sides: Arc::clone(&self.sides),
+            seen: FxHashMap::with_capacity_and_hasher(12 * self.pairs.len(), Default::default()),
         }
     }
 
