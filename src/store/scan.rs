@@ -36,9 +36,11 @@ pub struct ReadOptions {
     /// The label of a progress bar on standard error for long passes, or
     /// `None` for no bar (not a terminal: see `Settings`).
     pub progress: Option<&'static str>,
-    /// Check every stored file's SHA-256 against the manifest (`track
-    /// validate`). Other commands only compare the number of values, which
-    /// costs nothing: hashing a national store would double a report's time.
+    /// The checks worth running once, not on every report (`track
+    /// validate`): every stored file's SHA-256 against the manifest, and a
+    /// numerator above its denominator. Other commands only compare the
+    /// number of values, which costs nothing: hashing a national store
+    /// would double a report's time.
     pub verify: bool,
     /// Threads for `scan_parallel` (1: read on this thread).
     pub threads: usize,
@@ -254,7 +256,9 @@ impl<'a> Pass<'a> {
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
         // they are compared within each file: memory stays one file's worth.
-        let mut ratios = self.ratio_pairs.for_file();
+        // A check for `validate` (and ingest, of new files): the files were
+        // checked when they came in, and reports need not pay for it again.
+        let mut ratios = self.options.verify.then(|| self.ratio_pairs.for_file());
         read_file(
             plan,
             index,
@@ -269,7 +273,9 @@ impl<'a> Pass<'a> {
                     return sink(obs, Some(by));
                 }
                 if ledger.admit(plan, obs) {
-                    ratios.add(obs, row.value.column);
+                    if let Some(ratios) = &mut ratios {
+                        ratios.add(obs, row.value.column);
+                    }
                     sink(obs, None);
                 } else {
                     file.clashes.push((
@@ -282,7 +288,9 @@ impl<'a> Pass<'a> {
                 }
             },
         );
-        file.problems.extend(ratios.finish(plan, &self.names, 0));
+        if let Some(ratios) = ratios {
+            file.problems.extend(ratios.finish(plan, &self.names, 0));
+        }
         if let Some(then) = report.rows
             && file.rows != then
         {

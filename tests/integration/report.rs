@@ -313,6 +313,20 @@ fn data_warnings_in_vietnamese() {
             .unwrap()
             .contains("Tính đến 31/12/2025")
     );
+    // A share above 100 % is checked by `validate` (and `ingest`), not
+    // on every report.
+    let validated = track()
+        .env("LANG", "vi_VN.UTF-8")
+        .arg("--data")
+        .arg(scratch.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(validated.stderr).unwrap().contains(
+            "a.csv:5:4: warning: `SKHCN` báo cáo `tasks-applied` là `5` cho kỳ `2025-H1`, lớn hơn `tasks-accepted` là `4`"
+        )
+    );
 }
 
 #[test]
