@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The benchmark of README "Performance": generates the national-scale data
+# (10 M rows unless ROWS is set), then times, side by side in one run:
+# track report (every core and one thread), the bare parse-only loop,
+# DuckDB's group-by over the same files (`pip install duckdb`), an ingest
+# of one 1 M-row file, and startup on the shipped data. Medians of RUNS
+# runs (hyperfine); peak memory from GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-10000000}
+RUNS=${RUNS:-5}
+DATA=${DATA:-/tmp/track-bench}
+cargo build --release --quiet --bin track --example gen_reports --example parse_only
+track=target/release/track
+if [ ! -f "$DATA/national/plan.toml" ]; then
+  target/release/examples/gen_reports --rows "$ROWS" --out "$DATA/national"
+fi
+du -sh "$DATA/national/reports"
+ls "$DATA/national/reports" | wc -l | sed 's/$/ files/'
+
+median() { # [hyperfine options] "command" -> median seconds
+  hyperfine --runs "$RUNS" --warmup 1 --export-json /tmp/track-bench.json -N "$@" >/dev/null 2>&1
+  python3 -c 'import json; print("%.2f" % json.load(open("/tmp/track-bench.json"))["results"][0]["median"])'
+}
+peak() { # command... -> peak resident memory in MB
+  /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1/1024}'
+}
+
+echo "| what | wall (median of $RUNS) | peak memory |"
+echo "|---|---|---|"
+row() { echo "| $1 | $(median "${*:2}") s | $(peak "${@:2}") MB |"; }
+row "track report, all cores ($(nproc))" $track --data "$DATA/national" report --as-of 2026-06-30 --format csv
+row "track report, one thread" $track --data "$DATA/national" --threads 1 report --as-of 2026-06-30 --format csv
+row "track check, all cores" $track --data "$DATA/national" check --quiet --as-of 2026-06-30
+row "bare parse-only loop, one thread" target/release/examples/parse_only "$DATA/national"
+if python3 -c 'import duckdb' 2>/dev/null; then
+  row "DuckDB group by indicator, 2 threads" python3 examples/duckdb_groupby.py "$DATA/national" 2026-06-30
+  row "DuckDB group by unit and indicator, 2 threads" python3 examples/duckdb_groupby.py "$DATA/national" 2026-06-30 --by-unit
+fi
+
+# Ingest: one file of 1 M rows into an empty store, against the parse loop
+# over the same file.
+mkdir -p "$DATA/one/reports" "$DATA/ingest"
+if [ ! -f "$DATA/one/reports/big.csv" ]; then
+  { echo "unit,indicator,period,value,note"; find "$DATA/national/reports" -name '*.csv' | sort | head -n 2200 | xargs awk 'FNR > 1'; } \
+    | head -n 1000001 > "$DATA/one/reports/big.csv"
+  cp "$DATA/national/plan.toml" "$DATA/one/plan.toml"
+fi
+cp "$DATA/national/plan.toml" "$DATA/ingest/plan.toml"
+echo "| track ingest of one 1 M-row file | $(median --prepare "rm -rf $DATA/ingest/reports" "$track --data $DATA/ingest ingest $DATA/one/reports/big.csv") s | $(rm -rf "$DATA/ingest/reports"; peak $track --data "$DATA/ingest" ingest "$DATA/one/reports/big.csv") MB |"
+row "bare parse-only loop, the same file" target/release/examples/parse_only "$DATA/one"
+row "track report on the shipped data/ (startup)" $track report --as-of 2025-12-31
