@@ -128,20 +128,46 @@ impl fmt::Display for Dialect {
     }
 }
 
-/// A report file decoded and ready to read.
-pub struct ReportFile {
+/// A report file decoded and ready to read. Its text borrows the bytes
+/// it was read from when they are UTF-8 already (the usual case), so that
+/// a caller who keeps the bytes (an ingest writes them) holds them once.
+pub struct ReportFile<'b> {
     pub name: String,
-    text: String,
+    text: Cow<'b, str>,
     pub dialect: Dialect,
     /// Problems with the file as a whole that do not stop reading it.
     pub warnings: Diagnostics,
 }
 
-impl ReportFile {
+impl ReportFile<'static> {
     /// Decodes `bytes` and reads the header. `name` is how diagnostics
     /// name the file. Fails when the text cannot be decoded or the header
     /// lacks a required column.
-    pub fn parse(name: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<ReportFile, Diagnostic> {
+    pub fn parse(
+        name: &str,
+        bytes: Vec<u8>,
+        encoding: Encoding,
+    ) -> Result<ReportFile<'static>, Diagnostic> {
+        ReportFile::read(name, Cow::Owned(bytes), encoding)
+    }
+}
+
+impl<'b> ReportFile<'b> {
+    /// `parse`, borrowing `bytes` instead of taking them.
+    pub fn parse_borrowed(
+        name: &str,
+        bytes: &'b [u8],
+        encoding: Encoding,
+    ) -> Result<ReportFile<'b>, Diagnostic> {
+        ReportFile::read(name, Cow::Borrowed(bytes), encoding)
+    }
+
+    /// `parse` or `parse_borrowed`, as the bytes come.
+    pub fn read(
+        name: &str,
+        bytes: Cow<'b, [u8]>,
+        encoding: Encoding,
+    ) -> Result<ReportFile<'b>, Diagnostic> {
         let (text, label) = decode(name, bytes, encoding)?;
         let text = lone_cr_to_lf(text);
         let (dialect, warnings) = read_header(name, &text, label)?;
@@ -210,7 +236,7 @@ impl ReportFile {
             }
             let field = |i: usize| -> &str {
                 let bytes = record.get(i).unwrap_or_default();
-                // SAFETY: `self.text` is a `String`, so valid UTF-8; fields
+                // SAFETY: `self.text` is a `str`, so valid UTF-8; fields
                 // are cut from it at ASCII bytes (delimiter, quote, line end)
                 // and unescaping only removes ASCII quotes, so every field is
                 // valid UTF-8 too. Checking again cost a tenth of a report's time.
@@ -239,23 +265,35 @@ impl ReportFile {
     }
 }
 
-/// Line numbers from byte offsets. The positions of every `\n` are found
-/// once per file (SIMD, via memchr); a record's line is then found by
-/// walking past the ones before it, so records pay no byte scan. A record's
-/// offset may point at the line end left over from the previous record (the
-/// `\n` of a CRLF), so line ends there are skipped first. Quoted fields may
-/// span lines. (Lone `\r` line ends were made `\n` when the file was read.)
+/// Line numbers from byte offsets. The positions of the `\n`s are found a
+/// window of text at a time (SIMD, via memchr); a record's line is then
+/// found by walking past the ones before it, so records pay no byte scan,
+/// and memory holds one window's positions, not one per line of the file.
+/// A record's offset may point at the line end left over from the previous
+/// record (the `\n` of a CRLF), so line ends there are skipped first.
+/// Quoted fields may span lines. (Lone `\r` line ends were made `\n` when
+/// the file was read.)
 struct LineCounter<'t> {
     text: &'t [u8],
+    /// Positions of the `\n`s in `text[..searched]` not yet walked past
+    /// (from `next` on).
     newlines: Vec<usize>,
-    passed: usize,
+    next: usize,
+    searched: usize,
+    /// `\n`s walked past.
+    passed: u64,
 }
+
+/// Bytes searched for line ends at a time: a few thousand lines.
+const LINE_WINDOW: usize = 1 << 16;
 
 impl<'t> LineCounter<'t> {
     fn new(text: &'t [u8]) -> LineCounter<'t> {
         LineCounter {
             text,
-            newlines: memchr::memchr_iter(b'\n', text).collect(),
+            newlines: Vec::new(),
+            next: 0,
+            searched: 0,
             passed: 0,
         }
     }
@@ -266,17 +304,29 @@ impl<'t> LineCounter<'t> {
         while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
             start += 1;
         }
-        while self.newlines.get(self.passed).is_some_and(|&at| at < start) {
-            self.passed += 1;
+        loop {
+            while self.newlines.get(self.next).is_some_and(|&at| at < start) {
+                self.next += 1;
+                self.passed += 1;
+            }
+            if self.next < self.newlines.len() || self.searched >= start {
+                return self.passed + 1;
+            }
+            let end = (self.searched + LINE_WINDOW).min(self.text.len());
+            let from = self.searched;
+            self.newlines.clear();
+            self.newlines
+                .extend(memchr::memchr_iter(b'\n', &self.text[from..end]).map(|i| from + i));
+            self.next = 0;
+            self.searched = end;
         }
-        self.passed as u64 + 1
     }
 }
 
 /// Old Mac Excel ("CSV (Macintosh)") ends lines with `\r` alone, which
 /// the CSV reader does not take for a line end: such ends become `\n`.
 /// Files with `\n` or `\r\n` ends are returned untouched.
-fn lone_cr_to_lf(text: String) -> String {
+fn lone_cr_to_lf(text: Cow<'_, str>) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     if !memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
         return text;
@@ -290,21 +340,26 @@ fn lone_cr_to_lf(text: String) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Text from bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or
 /// Windows-1258 when asked for. Not-UTF-8 without the option is an error
-/// that says where and names the option.
-fn decode(
+/// that says where and names the option. UTF-8 bytes are not copied.
+fn decode<'b>(
     name: &str,
-    bytes: Vec<u8>,
+    bytes: Cow<'b, [u8]>,
     encoding: Encoding,
-) -> Result<(String, &'static str), Diagnostic> {
+) -> Result<(Cow<'b, str>, &'static str), Diagnostic> {
     if let Some((coding, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
         if coding == encoding_rs::UTF_8 {
-            let mut bytes = bytes;
-            bytes.drain(..bom_len);
+            let bytes = match bytes {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[bom_len..]),
+                Cow::Owned(mut b) => {
+                    b.drain(..bom_len);
+                    Cow::Owned(b)
+                }
+            };
             return utf8(name, bytes).map(|t| (t, "UTF-8 with BOM"));
         }
         let (text, had_errors) = coding.decode_without_bom_handling(&bytes[bom_len..]);
@@ -319,7 +374,7 @@ fn decode(
             ));
         }
         return Ok((
-            text.into_owned(),
+            Cow::Owned(text.into_owned()),
             if coding == encoding_rs::UTF_16LE {
                 "UTF-16LE"
             } else {
@@ -331,7 +386,7 @@ fn decode(
         // Valid UTF-8 beyond ASCII is, in practice, never Windows-1258 text:
         // read it as UTF-8, so that a batch read with the option may mix
         // both kinds without garbling the UTF-8 files.
-        Encoding::Windows1258 if std::str::from_utf8(&bytes).is_ok() => {
+        Encoding::Windows1258 if simdutf8::basic::from_utf8(&bytes).is_ok() => {
             utf8(name, bytes).map(|t| (t, "UTF-8"))
         }
         Encoding::Windows1258 => {
@@ -342,36 +397,36 @@ fn decode(
                 Cow::Borrowed(t) => t.to_string(),
                 Cow::Owned(t) => t,
             };
-            Ok((text, WINDOWS_1258))
+            Ok((Cow::Owned(text), WINDOWS_1258))
         }
         Encoding::Auto => utf8(name, bytes).map(|t| (t, "UTF-8")),
     }
 }
 
-fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+fn utf8<'b>(name: &str, bytes: Cow<'b, [u8]>) -> Result<Cow<'b, str>, Diagnostic> {
     // simdutf8 checks a national store's gigabytes many times faster than
     // std; std's slower check runs only to find where a bad file goes wrong.
     if simdutf8::basic::from_utf8(&bytes).is_ok() {
         // SAFETY: the bytes were just found to be valid UTF-8.
-        return Ok(unsafe { String::from_utf8_unchecked(bytes) });
+        return Ok(match bytes {
+            Cow::Borrowed(b) => Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) }),
+            Cow::Owned(b) => Cow::Owned(unsafe { String::from_utf8_unchecked(b) }),
+        });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = e.utf8_error().valid_up_to();
-        let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
-        let line = before.matches('\n').count() as u64 + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Diagnostic::error(
-            name,
-            msg!(
-                "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
-                 read it with `--encoding windows-1258`, or save it again as \"CSV UTF-8\"",
-                "tệp không phải UTF-8; nếu tệp được lưu từ Excel dạng CSV theo bảng mã Windows tiếng Việt, \
-                 hãy đọc bằng `--encoding windows-1258`, hoặc lưu lại tệp dạng \"CSV UTF-8\""
-            ),
-        )
-        .at(line, column)
-    })
+    let e = std::str::from_utf8(&bytes).expect_err("simdutf8 found it invalid");
+    let before = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(Diagnostic::error(
+        name,
+        msg!(
+            "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
+             read it with `--encoding windows-1258`, or save it again as \"CSV UTF-8\"",
+            "tệp không phải UTF-8; nếu tệp được lưu từ Excel dạng CSV theo bảng mã Windows tiếng Việt, \
+             hãy đọc bằng `--encoding windows-1258`, hoặc lưu lại tệp dạng \"CSV UTF-8\""
+        ),
+    )
+    .at(line, column))
 }
 
 /// Finds the header (the first non-blank line), the delimiter that splits
@@ -528,6 +583,57 @@ mod tests {
         let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 5]);
+    }
+
+    #[test]
+    fn counts_lines_across_the_windows_line_ends_are_found_in() {
+        // Rows of every length, CRLF and LF ends, and quoted line breaks,
+        // over several windows: each row's line is the one it starts on.
+        let mut text = String::from("unit,indicator,period,value,note\n");
+        let mut expected = Vec::new();
+        let mut line = 2;
+        for i in 0..12_000u64 {
+            expected.push(line);
+            let note = "x".repeat((i % 37) as usize);
+            if i % 101 == 0 {
+                text.push_str(&format!("A,x,2025,{i},\"{note}\nmore\r\nlines\"\n"));
+                line += 3;
+            } else if i % 2 == 0 {
+                text.push_str(&format!("A,x,2025,{i},{note}\r\n"));
+                line += 1;
+            } else {
+                text.push_str(&format!("A,x,2025,{i},{note}\n\n"));
+                line += 2;
+            }
+        }
+        assert!(text.len() > 4 * LINE_WINDOW);
+        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn borrowed_bytes_read_as_owned_ones_and_utf8_is_not_copied() {
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(
+            "unit\tindicator\tperiod\tvalue\nA\tx\t2025\t3\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        let texts: [&[u8]; 4] = [
+            b"unit,indicator,period,value\nA,x,2025,1\n",
+            "\u{feff}unit;indicator;period;value\r\nA;x;2025;1,5\r\n".as_bytes(),
+            b"unit,indicator,period,value\rA,x,2025,1\rB,x,2025,2\r",
+            &utf16,
+        ];
+        for bytes in texts {
+            let owned = ReportFile::parse("r.csv", bytes.to_vec(), Encoding::Auto).unwrap();
+            let borrowed = ReportFile::parse_borrowed("r.csv", bytes, Encoding::Auto).unwrap();
+            assert_eq!(owned.dialect, borrowed.dialect);
+            assert_eq!(rows(&owned), rows(&borrowed));
+        }
+        let file = ReportFile::parse_borrowed("r.csv", texts[1], Encoding::Auto).unwrap();
+        assert!(matches!(file.text, Cow::Borrowed(_)));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! consumer, such as the evaluator or an export. Reading streams: memory
 //! holds one file and the aggregates, never all rows.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-
 use std::fs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -364,19 +364,20 @@ pub(super) fn superseded_in(
 
 /// Reads one file's rows through validation. Problems of the file go to
 /// `problems`; each valid observation goes to `each` with its raw row (for
-/// columns) and the file's problems (for the caller's own errors).
+/// columns) and the file's problems (for the caller's own errors). The
+/// bytes may be borrowed (an ingest keeps them to write them).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn read_file(
+pub(super) fn read_file<'b>(
     plan: &Plan,
     index: usize,
     name: &str,
-    bytes: Vec<u8>,
+    bytes: impl Into<Cow<'b, [u8]>>,
     encoding: Encoding,
     problems: &mut Diagnostics,
     rows: &mut u64,
     mut each: impl FnMut(&Observation, &RawRow, &mut FileProblems),
-) -> Option<ReportFile> {
-    let file = match ReportFile::parse(name, bytes, encoding) {
+) -> Option<ReportFile<'b>> {
+    let file = match ReportFile::read(name, bytes.into(), encoding) {
         Ok(file) => file,
         Err(d) => {
             problems.push(d);
