@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use rustc_hash::FxHashSet;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
@@ -26,7 +27,7 @@ use crate::diagnostic::{
 };
 use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
 use crate::lang::{Lang, Message};
-use crate::model::{IndicatorId, Plan, Source, UnitId};
+use crate::model::{IndicatorId, Ledger, Observation, Plan, Source, UnitId};
 use crate::msg;
 use crate::period::Period;
 use crate::progress::Progress;
@@ -91,15 +92,6 @@ pub struct Replaced {
     pub line: u32,
 }
 
-/// A value already held, to catch clashes with the ones coming in.
-struct Held {
-    period: Period,
-    source: Source,
-    value: String,
-    stored: bool,
-    superseded: bool,
-}
-
 /// A given file that is new to the store.
 struct Candidate {
     given: String,
@@ -136,6 +128,7 @@ impl Store {
         for candidate in &mut candidates {
             check.read_candidate(candidate);
         }
+        check.settle(&mut candidates)?;
         // Ends the progress bar (if any) before anything else is said.
         let warnings = check.finish()?;
         let chosen = self.choose_names(&reports, &candidates)?;
@@ -308,9 +301,19 @@ impl Store {
 }
 
 /// One ingest's reading: the stored values in force, then the new ones,
-/// each checked against all held before it. Holds a small entry per value
-/// (an ingest is not a report over years of data, and naming the earlier
-/// row of a clash needs it).
+/// each checked against all read before it.
+///
+/// The first reading keeps, per unit, indicator and year, only the months
+/// its values cover (a `Ledger`: two bytes each, however many values), and
+/// notes where two values cover a common month. Only then, and only for
+/// those places, a second reading holds the values one by one, to say
+/// which earlier row each clash is with, or which stored values a
+/// `--replace` supersedes. Where no months meet, no value clashes and
+/// nothing is superseded, so the first reading's answer is the whole one;
+/// where they meet, the second reading decides exactly as a value-by-value
+/// check of every value would, since values of different units, indicators
+/// or years never clash. Memory holds no entry per value but the ones at
+/// places where values meet.
 struct Check<'a> {
     plan: &'a Plan,
     reports: &'a Reports,
@@ -318,16 +321,69 @@ struct Check<'a> {
     /// File names for diagnostics, indexed by `Source::file`: the stored
     /// files, then the given ones.
     names: Vec<String>,
-    held: HashMap<(UnitId, IndicatorId, i16), Vec<Held>>,
+    /// What the first reading found in each file, indexed like `names`.
+    files: Vec<FileRead>,
+    /// The months covered by the values read so far, stored and new alike.
+    ledger: Ledger,
+    /// Where two values cover a common month.
+    met: FxHashSet<Key>,
+    /// Stored values superseded by new ones (`--replace`).
+    superseded: FxHashSet<Source>,
     /// Stored content by SHA-256: the name it is stored under and when it
     /// was received.
     hashes: HashMap<String, (String, Option<String>)>,
+    /// A numerator above its denominator, for pairs with a new side: the
+    /// new values go in as they are read; stored ones are looked up after,
+    /// only for pairs that still wait for a side.
     ratios: RatioCheck,
-    errors: Diagnostics,
-    warnings: Diagnostics,
     /// A bar over the stored files and the given ones, as `scan` shows
     /// for other commands: a large store takes a while to read.
     progress: Progress,
+}
+
+/// A unit's indicator in one year: values clash only with values of the
+/// same key.
+type Key = (UnitId, IndicatorId, i16);
+
+fn key(obs: &Observation) -> Key {
+    (obs.unit, obs.indicator, obs.period.year())
+}
+
+/// What the first reading found in one file.
+struct FileRead {
+    /// Its problems: for a stored file, its errors only (its warnings were
+    /// given when it came in).
+    problems: Diagnostics,
+    /// The lowest and highest unit among its values: a later reading
+    /// skips a file whose units are none of those it looks for.
+    units: Option<(UnitId, UnitId)>,
+}
+
+impl FileRead {
+    fn spans(&mut self, unit: UnitId) {
+        self.units = Some(match self.units {
+            None => (unit, unit),
+            Some((low, high)) => (low.min(unit), high.max(unit)),
+        });
+    }
+
+    /// Whether it may hold values of any of `units` (sorted).
+    fn may_hold(&self, units: &[UnitId]) -> bool {
+        self.units.is_some_and(|(low, high)| {
+            let first = units.partition_point(|&u| u < low);
+            units.get(first).is_some_and(|&u| u <= high)
+        })
+    }
+}
+
+/// A value held by the second reading, to name the earlier row of a clash
+/// and what a `--replace` supersedes.
+struct Held {
+    period: Period,
+    source: Source,
+    value: String,
+    stored: bool,
+    superseded: bool,
 }
 
 impl<'a> Check<'a> {
@@ -346,11 +402,12 @@ impl<'a> Check<'a> {
                 .iter()
                 .map(|f| f.path.display().to_string())
                 .collect(),
-            held: HashMap::new(),
+            files: Vec::with_capacity(reports.files.len() + given),
+            ledger: Ledger::new(plan),
+            met: FxHashSet::default(),
+            superseded: FxHashSet::default(),
             hashes: HashMap::new(),
             ratios: RatioCheck::new(plan),
-            errors: Diagnostics::default(),
-            warnings: Diagnostics::default(),
             progress: Progress::new(options.read.progress, reports.files.len() + given),
         }
     }
@@ -366,52 +423,33 @@ impl<'a> Check<'a> {
             let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
+            let mut read = FileRead {
+                problems: Diagnostics::default(),
+                units: None,
+            };
             let mut rows = 0;
-            let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+            let (ledger, met) = (&mut self.ledger, &mut self.met);
             let file = read_file(
                 plan,
                 index,
-                &names[index],
+                &self.names[index],
                 bytes,
                 report.encoding.unwrap_or(options.read.encoding),
                 &mut problems,
                 &mut 0,
-                |obs, row, file_problems| {
+                |obs, _, _| {
                     if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
                         return;
                     }
                     rows += 1;
-                    let entries = held
-                        .entry((obs.unit, obs.indicator, obs.period.year()))
-                        .or_default();
-                    if let Some(h) = entries
-                        .iter()
-                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
-                    {
-                        let message = clash_message(
-                            plan,
-                            obs.unit,
-                            obs.indicator,
-                            obs.period,
-                            h.period,
-                            &place(names, h),
-                        );
-                        return file_problems.error(obs.source.line, row.period.column, message);
+                    read.spans(obs.unit);
+                    if !ledger.admit(plan, obs) {
+                        met.insert(key(obs));
                     }
-                    ratios.add(obs, row.value.column);
-                    entries.push(Held {
-                        period: obs.period,
-                        source: obs.source,
-                        value: plan.show_value(obs.indicator, &obs.value),
-                        stored: true,
-                        superseded: false,
-                    });
                 },
             );
-            // Warnings about stored files were given when they came in.
-            for d in problems.iter().filter(|d| d.severity == Severity::Error) {
-                self.errors.push(d.clone());
-            }
+            read.problems = errors_of(&problems);
+            self.files.push(read);
             let received = reports
                 .manifest
                 .as_ref()
@@ -484,89 +522,34 @@ impl<'a> Check<'a> {
         Ok((outcomes, candidates))
     }
 
-    /// Reads a new file, checking each value against everything held: a
-    /// clash with another new value is an error; with a stored one, an
-    /// error unless `--replace`, which supersedes the stored value.
+    /// Reads a new file through validation, marking its values' months.
     fn read_candidate(&mut self, candidate: &mut Candidate) {
         self.progress.step();
-        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let (plan, options) = (self.plan, self.options);
         let index = self.names.len();
         self.names.push(candidate.given.clone());
         let mut problems = Diagnostics::default();
+        let mut read = FileRead {
+            problems: Diagnostics::default(),
+            units: None,
+        };
         let mut rows = 0;
-        let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
+        let (ledger, met, ratios) = (&mut self.ledger, &mut self.met, &mut self.ratios);
         let file = read_file(
             plan,
             index,
-            &names[index],
-            candidate.bytes.clone(),
+            &self.names[index],
+            &candidate.bytes[..],
             options.read.encoding,
             &mut problems,
             &mut 0,
-            |obs, row, file_problems| {
+            |obs, row, _| {
                 rows += 1;
-                let value = plan.show_value(obs.indicator, &obs.value);
-                let entries = held
-                    .entry((obs.unit, obs.indicator, obs.period.year()))
-                    .or_default();
-                let clashing: Vec<usize> = (0..entries.len())
-                    .filter(|&i| {
-                        !entries[i].superseded
-                            && clash(plan, obs.indicator, entries[i].period, obs.period)
-                    })
-                    .collect();
-                if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
-                    let h = &entries[i];
-                    let message = clash_message(
-                        plan,
-                        obs.unit,
-                        obs.indicator,
-                        obs.period,
-                        h.period,
-                        &place(names, h),
-                    );
-                    return file_problems.error(obs.source.line, row.period.column, message);
-                }
-                if let Some(&i) = clashing.first()
-                    && !options.replace
-                {
-                    let message = stored_clash_message(
-                        plan,
-                        (obs.unit, obs.indicator),
-                        (obs.period, &value),
-                        &entries[i],
-                        &place(names, &entries[i]),
-                    );
-                    return file_problems.error(obs.source.line, row.period.column, message);
-                }
-                for i in clashing {
-                    let h = &mut entries[i];
-                    h.superseded = true;
-                    ratios.remove(obs.unit, obs.indicator, h.period);
-                    let superseded = SupersededValue {
-                        file: reports.files[h.source.file as usize].name.clone(),
-                        line: h.source.line,
-                        unit: plan.unit(obs.unit).code.clone(),
-                        indicator: plan.indicator(obs.indicator).code.clone(),
-                        period: h.period.to_string(),
-                    };
-                    candidate.supersedes.push(superseded.clone());
-                    candidate.replaced.push(Replaced {
-                        value: superseded,
-                        old: h.value.clone(),
-                        new: value.clone(),
-                        period: obs.period.to_string(),
-                        line: obs.source.line,
-                    });
+                read.spans(obs.unit);
+                if !ledger.admit(plan, obs) {
+                    met.insert(key(obs));
                 }
                 ratios.add(obs, row.value.column);
-                entries.push(Held {
-                    period: obs.period,
-                    source: obs.source,
-                    value,
-                    stored: false,
-                    superseded: false,
-                });
             },
         );
         candidate.rows = rows;
@@ -574,26 +557,240 @@ impl<'a> Check<'a> {
             .as_ref()
             .map_or_else(|| Message::verbatim(""), |f| f.dialect.describe());
         candidate.encoding = legacy_encoding(file.as_ref());
-        for d in problems.iter() {
-            if d.severity == Severity::Error {
-                self.errors.push(d.clone());
-            } else {
-                self.warnings.push(d.clone());
-            }
+        read.problems = problems;
+        self.files.push(read);
+    }
+
+    /// What the first reading left open: the clashes, when values met,
+    /// and the stored sides of ratios whose new side waits for them.
+    fn settle(&mut self, candidates: &mut [Candidate]) -> Result<()> {
+        if !self.met.is_empty() {
+            self.read_where_values_met(candidates)?;
         }
+        let failed = self.files.iter().any(|f| f.problems.has_errors());
+        if self.ratios.is_waiting() && !failed {
+            self.complete_ratios()?;
+        }
+        Ok(())
+    }
+
+    /// The second reading: the files that may hold values where values
+    /// met, each value there checked against all held before it. A clash
+    /// with another new value is an error; with a stored one, an error
+    /// unless `--replace`, which supersedes the stored value. The errors
+    /// of each file read again replace those of the first reading, in the
+    /// order of its rows.
+    fn read_where_values_met(&mut self, candidates: &mut [Candidate]) -> Result<()> {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let mut units: Vec<UnitId> = self.met.iter().map(|k| k.0).collect();
+        units.sort_unstable();
+        units.dedup();
+        let mut held: HashMap<Key, Vec<Held>> = HashMap::new();
+        let names = &self.names;
+        let met = &self.met;
+        for (index, report) in reports.files.iter().enumerate() {
+            if !self.files[index].may_hold(&units) {
+                continue;
+            }
+            let bytes = fs::read(&report.path).said(|| cannot_read(&names[index]))?;
+            let superseded = superseded_in(plan, report);
+            let mut problems = Diagnostics::default();
+            read_file(
+                plan,
+                index,
+                &names[index],
+                bytes,
+                report.encoding.unwrap_or(options.read.encoding),
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    if !met.contains(&key(obs))
+                        || superseded.contains_key(&(obs.unit, obs.indicator, obs.period))
+                    {
+                        return;
+                    }
+                    let entries = held.entry(key(obs)).or_default();
+                    if let Some(h) = entries
+                        .iter()
+                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
+                    {
+                        let message = clash_message(
+                            plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(names, h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value: plan.show_value(obs.indicator, &obs.value),
+                        stored: true,
+                        superseded: false,
+                    });
+                },
+            );
+            self.files[index].problems = errors_of(&problems);
+        }
+        let stored = reports.files.len();
+        for (offset, candidate) in candidates.iter_mut().enumerate() {
+            let index = stored + offset;
+            if !self.files[index].may_hold(&units) {
+                continue;
+            }
+            let mut problems = Diagnostics::default();
+            let superseded = &mut self.superseded;
+            read_file(
+                plan,
+                index,
+                &names[index],
+                &candidate.bytes[..],
+                options.read.encoding,
+                &mut problems,
+                &mut 0,
+                |obs, row, file_problems| {
+                    if !met.contains(&key(obs)) {
+                        return;
+                    }
+                    let value = plan.show_value(obs.indicator, &obs.value);
+                    let entries = held.entry(key(obs)).or_default();
+                    let clashing: Vec<usize> = (0..entries.len())
+                        .filter(|&i| {
+                            !entries[i].superseded
+                                && clash(plan, obs.indicator, entries[i].period, obs.period)
+                        })
+                        .collect();
+                    if let Some(&i) = clashing.iter().find(|&&i| !entries[i].stored) {
+                        let h = &entries[i];
+                        let message = clash_message(
+                            plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(names, h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    if let Some(&i) = clashing.first()
+                        && !options.replace
+                    {
+                        let message = stored_clash_message(
+                            plan,
+                            (obs.unit, obs.indicator),
+                            (obs.period, &value),
+                            &entries[i],
+                            &place(names, &entries[i]),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    for i in clashing {
+                        let h = &mut entries[i];
+                        h.superseded = true;
+                        superseded.insert(h.source);
+                        let value_superseded = SupersededValue {
+                            file: reports.files[h.source.file as usize].name.clone(),
+                            line: h.source.line,
+                            unit: plan.unit(obs.unit).code.clone(),
+                            indicator: plan.indicator(obs.indicator).code.clone(),
+                            period: h.period.to_string(),
+                        };
+                        candidate.supersedes.push(value_superseded.clone());
+                        candidate.replaced.push(Replaced {
+                            value: value_superseded,
+                            old: h.value.clone(),
+                            new: value.clone(),
+                            period: obs.period.to_string(),
+                            line: obs.source.line,
+                        });
+                    }
+                    entries.push(Held {
+                        period: obs.period,
+                        source: obs.source,
+                        value,
+                        stored: false,
+                        superseded: false,
+                    });
+                },
+            );
+            self.files[index].problems = problems;
+        }
+        Ok(())
+    }
+
+    /// The third reading, when a new value is one side of a ratio whose
+    /// other side the new files lack: the stored files that may hold that
+    /// side, for their values still in force.
+    fn complete_ratios(&mut self) -> Result<()> {
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let waits_for = self.ratios.waits_for();
+        let mut units: Vec<UnitId> = (0..plan.units.len() as u32)
+            .map(UnitId)
+            .filter(|&u| waits_for(u))
+            .collect();
+        drop(waits_for);
+        units.sort_unstable();
+        for (index, report) in reports.files.iter().enumerate() {
+            if !self.files[index].may_hold(&units) {
+                continue;
+            }
+            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
+            let superseded = superseded_in(plan, report);
+            let (ratios, superseded_now) = (&mut self.ratios, &self.superseded);
+            read_file(
+                plan,
+                index,
+                &self.names[index],
+                bytes,
+                report.encoding.unwrap_or(options.read.encoding),
+                &mut Diagnostics::default(),
+                &mut 0,
+                |obs, row, _| {
+                    if !superseded.contains_key(&(obs.unit, obs.indicator, obs.period))
+                        && !superseded_now.contains(&obs.source)
+                    {
+                        ratios.complete(obs, row.value.column);
+                    }
+                },
+            );
+        }
+        Ok(())
     }
 
     /// The warnings about the new files, or every error at once.
     fn finish(self) -> Result<Diagnostics> {
         drop(self.progress);
-        if self.errors.has_errors() {
-            return Err(Invalid(self.errors).into());
+        let first_new = self.reports.files.len();
+        let mut errors = Diagnostics::default();
+        let mut warnings = Diagnostics::default();
+        for (index, file) in self.files.into_iter().enumerate() {
+            for d in file.problems.iter() {
+                if d.severity == Severity::Error {
+                    errors.push(d.clone());
+                } else if index >= first_new {
+                    warnings.push(d.clone());
+                }
+            }
         }
-        let mut warnings = self.warnings;
-        let first_new = self.reports.files.len() as u32;
-        warnings.extend(self.ratios.finish(self.plan, &self.names, first_new));
+        if errors.has_errors() {
+            return Err(Invalid(errors).into());
+        }
+        warnings.extend(self.ratios.finish(self.plan, &self.names, first_new as u32));
         Ok(warnings)
     }
+}
+
+/// The errors among a stored file's problems: its warnings were given
+/// when it came in.
+fn errors_of(problems: &Diagnostics) -> Diagnostics {
+    let mut errors = Diagnostics::default();
+    for d in problems.iter().filter(|d| d.severity == Severity::Error) {
+        errors.push(d.clone());
+    }
+    errors
 }
 
 /// Where a held value is, as `file:line`.
@@ -752,6 +949,9 @@ fn sync_dir(dir: &Path) {
         let _ = d.sync_all();
     }
 }
+
+#[cfg(test)]
+mod careful;
 
 #[cfg(test)]
 mod tests {

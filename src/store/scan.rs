@@ -523,13 +523,19 @@ pub(super) fn clash_message(
     }
 }
 
-/// Catches a numerator above its denominator for one unit and period
-/// (7 tasks applied of 5 accepted): allowed, since units report the two
-/// separately, but worth a warning. Holds the values of the indicators
-/// some ratio objective divides, two per unit, period and ratio.
 /// One side of a ratio: its value, where it came from, and its column.
 type Side = (Decimal, Source, usize);
 
+/// Catches a numerator above its denominator for one unit and period
+/// (7 tasks applied of 5 accepted): allowed, since units report the two
+/// separately, but worth a warning.
+///
+/// A pair is judged as soon as both its sides are in and then forgotten:
+/// a unit sends the two sides of a period together, so what is held at a
+/// time is the sides still waiting for their other half, not one entry per
+/// value. That is exact because each side has one value in force: a second
+/// one for the same unit, indicator and period clashes with the first, and
+/// the reading that found the clash fails or keeps only one of them.
 #[derive(Clone)]
 pub(super) struct RatioCheck {
     /// Which ratios there are, from the plan: shared by every file's check.
@@ -537,9 +543,15 @@ pub(super) struct RatioCheck {
     /// By indicator: the pairs it is a side of, and which side (0
     /// numerator, 1 denominator); checked per row.
     sides: Arc<Vec<Vec<(u16, usize)>>>,
-    /// By unit, period and pair: the value, source and column of each side.
-    seen: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
+    /// By unit, period and pair: the side or sides seen of pairs not yet
+    /// complete.
+    waiting: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
+    /// Complete pairs whose numerator is above the denominator.
+    above: Vec<Above>,
 }
+
+/// A numerator above its denominator: unit, period, pair, and the two sides.
+type Above = (UnitId, Period, u16, Side, Side);
 
 impl RatioCheck {
     pub(super) fn new(plan: &Plan) -> RatioCheck {
@@ -562,33 +574,68 @@ impl RatioCheck {
         RatioCheck {
             pairs: Arc::new(pairs),
             sides: Arc::new(sides),
-            seen: FxHashMap::default(),
+            waiting: FxHashMap::default(),
+            above: Vec::new(),
         }
     }
 
-    /// An empty check for one file, with room for a year of monthly pairs
-    /// so that it does not grow row by row.
+    /// An empty check for one file.
     pub(super) fn for_file(&self) -> RatioCheck {
         RatioCheck {
             pairs: Arc::clone(&self.pairs),
             sides: Arc::clone(&self.sides),
-            seen: FxHashMap::with_capacity_and_hasher(12 * self.pairs.len(), Default::default()),
+            waiting: FxHashMap::default(),
+            above: Vec::new(),
         }
     }
 
+    /// A value in force.
     pub(super) fn add(&mut self, obs: &Observation, column: usize) {
         let Value::Number(n) = obs.value else { return };
         for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
-            self.seen.entry((obs.unit, obs.period, pair)).or_default()[side] =
-                Some((n, obs.source, column));
+            let key = (obs.unit, obs.period, pair);
+            let both = self.waiting.entry(key).or_default();
+            both[side] = Some((n, obs.source, column));
+            if let [Some(numerator), Some(denominator)] = *both {
+                self.waiting.remove(&key);
+                if numerator.0 > denominator.0 {
+                    self.above
+                        .push((obs.unit, obs.period, pair, numerator, denominator));
+                }
+            }
         }
     }
 
-    /// A value no longer in force.
-    pub(super) fn remove(&mut self, unit: UnitId, indicator: IndicatorId, period: Period) {
-        for &(pair, side) in &self.sides[indicator.0 as usize] {
-            if let Some(both) = self.seen.get_mut(&(unit, period, pair)) {
-                both[side] = None;
+    /// Whether some pair still waits for a side; `waits_for` says whose.
+    pub(super) fn is_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// Whether some pair of `unit` still waits for a side.
+    pub(super) fn waits_for(&self) -> impl Fn(UnitId) -> bool + '_ {
+        let units: rustc_hash::FxHashSet<UnitId> =
+            self.waiting.keys().map(|&(unit, _, _)| unit).collect();
+        move |unit| units.contains(&unit)
+    }
+
+    /// A value in force read after the others (an ingest's stored values,
+    /// read after the new ones): it completes only a pair that waits for
+    /// it, and never stands for a side already seen, which is newer.
+    pub(super) fn complete(&mut self, obs: &Observation, column: usize) {
+        let Value::Number(n) = obs.value else { return };
+        for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
+            let key = (obs.unit, obs.period, pair);
+            if let Some(both) = self.waiting.get_mut(&key)
+                && both[side].is_none()
+            {
+                both[side] = Some((n, obs.source, column));
+                if let [Some(numerator), Some(denominator)] = *both {
+                    self.waiting.remove(&key);
+                    if numerator.0 > denominator.0 {
+                        self.above
+                            .push((obs.unit, obs.period, pair, numerator, denominator));
+                    }
+                }
             }
         }
     }
@@ -596,29 +643,18 @@ impl RatioCheck {
     /// The warnings, for pairs where either value comes from a file at
     /// index `from` or later (an ingest warns about the new files only).
     pub(super) fn finish(self, plan: &Plan, names: &[String], from: u32) -> Diagnostics {
-        let mut found = Vec::new();
-        for (&(unit, period, pair), both) in &self.seen {
-            let (numerator, denominator) = self.pairs[pair as usize];
-            if let [Some((n, source, column)), Some((d, at, _))] = *both
-                && n > d
-                && (source.file >= from || at.file >= from)
-            {
-                found.push((
-                    source,
-                    column,
-                    unit,
-                    numerator,
-                    denominator,
-                    period,
-                    n,
-                    d,
-                    at,
-                ));
-            }
-        }
-        found.sort_by_key(|f| (f.0, f.3, f.4));
+        let mut found: Vec<(IndicatorId, IndicatorId, UnitId, Period, Side, Side)> = self
+            .above
+            .into_iter()
+            .filter(|(_, _, _, (_, source, _), (_, at, _))| source.file >= from || at.file >= from)
+            .map(|(unit, period, pair, numerator, denominator)| {
+                let (n, d) = self.pairs[pair as usize];
+                (n, d, unit, period, numerator, denominator)
+            })
+            .collect();
+        found.sort_by_key(|&(n, d, _, _, (_, source, _), _)| (source, n, d));
         let mut out = Diagnostics::default();
-        for (source, column, unit, numerator, denominator, period, n, d, at) in found {
+        for (numerator, denominator, unit, period, (n, source, column), (d, at, _)) in found {
             out.push(
                 Diagnostic::warning(
                     &names[source.file as usize],
