@@ -1130,7 +1130,7 @@ fn is_code(s: &str) -> bool {
 /// count twice) or any value reported twice for the same date is caught.
 /// Holds two bytes per unit, indicator and year of the plan, never per row.
 /// Each thread of a scan keeps its own; `merge` finds clashes between them.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Ledger {
     first_year: i16,
     years: usize,

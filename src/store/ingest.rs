@@ -14,11 +14,13 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 use anyhow::Result;
 use rustc_hash::FxHashSet;
 
-use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex};
+use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
 use super::{MANIFEST, ReadOptions, Reports, Store};
 use crate::diagnostic::{
@@ -96,7 +98,8 @@ pub struct Replaced {
 struct Candidate {
     given: String,
     original_name: String,
-    bytes: Vec<u8>,
+    /// Shared with the thread that hashes it while it is read.
+    bytes: Arc<Vec<u8>>,
     sha256: String,
     rows: u64,
     dialect: Message,
@@ -123,11 +126,11 @@ impl Store {
             self.reports_unlocked()?
         };
         let mut check = Check::new(&plan, &reports, options, files.len());
-        let adopted = check.read_store()?;
-        let (outcomes, mut candidates) = check.sort_given(files)?;
-        for candidate in &mut candidates {
-            check.read_candidate(candidate);
-        }
+        let Reading {
+            adopted,
+            outcomes,
+            mut candidates,
+        } = check.read(files)?;
         check.settle(&mut candidates)?;
         // Ends the progress bar (if any) before anything else is said.
         let warnings = check.finish()?;
@@ -208,7 +211,7 @@ impl Store {
                 } else if !taken.contains(&key) {
                     Taken::No
                 } else if !listed.contains(&key)
-                    && fs::read(dir.join(name)).is_ok_and(|b| b == candidate.bytes)
+                    && fs::read(dir.join(name)).is_ok_and(|b| b == *candidate.bytes)
                 {
                     Taken::ByThisFile
                 } else {
@@ -339,6 +342,47 @@ struct Check<'a> {
     /// A bar over the stored files and the given ones, as `scan` shows
     /// for other commands: a large store takes a while to read.
     progress: Progress,
+}
+
+/// What `Check::read` found: the entries that adopt a store without a
+/// manifest, an outcome per given file (left open for candidates), and
+/// the candidates.
+struct Reading {
+    adopted: Vec<Entry>,
+    outcomes: Vec<Option<Outcome>>,
+    candidates: Vec<Candidate>,
+}
+
+/// What reading a new file found besides its problems.
+struct NewFile {
+    rows: u64,
+    dialect: Message,
+    encoding: Option<Encoding>,
+}
+
+/// What reading a new file changes in a `Check`, saved to go back to.
+struct Saved {
+    ledger: Ledger,
+    met: FxHashSet<Key>,
+    ratios: RatioCheck,
+}
+
+/// Whether a given file of `len` bytes is read before it is known to be
+/// new (see `Check::read`): when its hash is not in yet and it is large; a
+/// small one waits for its hash, which takes less than saving what reading
+/// it would change. Unit tests read every file ahead, so that going back
+/// is tested on small files.
+fn reads_ahead(len: usize, hashed: bool) -> bool {
+    cfg!(test) || (!hashed && len >= 1 << 20)
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop<'s>(&'s AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A unit's indicator in one year: values clash only with values of the
@@ -474,60 +518,127 @@ impl<'a> Check<'a> {
         Ok(adopted)
     }
 
-    /// Reads the given files once each and sorts them: already stored,
-    /// given twice, or new (a candidate, whose outcome is left open).
-    fn sort_given(&mut self, files: &[PathBuf]) -> Result<(Vec<Option<Outcome>>, Vec<Candidate>)> {
-        let mut outcomes = Vec::new();
-        let mut candidates: Vec<Candidate> = Vec::new();
+    /// Reads the store, then the given files, and sorts these: already
+    /// stored, given twice, or new (a candidate, read through validation,
+    /// whose outcome is left open). For a store without a manifest, also
+    /// returns the entries that adopt its files.
+    ///
+    /// Hashing a file costs about as much as reading it through
+    /// validation, so the given files are hashed on a thread of their own
+    /// while this one reads the store and then the files themselves. A
+    /// large file whose hash is not in yet is read as if new, from a copy
+    /// of what was read so far to go back to if it turns out to be stored
+    /// already or given twice.
+    fn read(&mut self, files: &[PathBuf]) -> Result<Reading> {
+        let mut given = Vec::with_capacity(files.len());
+        let mut unreadable = Vec::with_capacity(files.len());
         for path in files {
-            let given = path.display().to_string();
-            let bytes = fs::read(path).said(|| cannot_read(&given))?;
-            let sha256 = sha256_hex(&bytes);
-            let known =
-                self.hashes.contains_key(&sha256) || candidates.iter().any(|c| c.sha256 == sha256);
-            if known {
-                // Not read again: done as far as the bar goes.
-                self.progress.step();
+            match fs::read(path) {
+                Ok(bytes) => {
+                    given.push(Arc::new(bytes));
+                    unreadable.push(None);
+                }
+                Err(e) => {
+                    given.push(Arc::default());
+                    unreadable.push(Some(e));
+                }
             }
-            if let Some((stored_as, received)) = self.hashes.get(&sha256) {
-                outcomes.push(Some(Outcome::AlreadyStored {
-                    given,
-                    stored_as: stored_as.clone(),
-                    received: received.clone(),
-                }));
-                continue;
-            }
-            if let Some(first) = candidates.iter().find(|c| c.sha256 == sha256) {
-                outcomes.push(Some(Outcome::Repeated {
-                    given,
-                    same_as: first.given.clone(),
-                }));
-                continue;
-            }
-            outcomes.push(None);
-            candidates.push(Candidate {
-                original_name: path
-                    .file_name()
-                    .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
-                given,
-                bytes,
-                sha256,
-                rows: 0,
-                dialect: Message::verbatim(""),
-                encoding: None,
-                supersedes: Vec::new(),
-                replaced: Vec::new(),
-            });
         }
-        Ok((outcomes, candidates))
+        let stop = AtomicBool::new(false);
+        let (sender, hashes) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let (given, stop) = (&given, &stop);
+            scope.spawn(move || {
+                for bytes in given {
+                    let Some(hash) = sha256_hex_unless(bytes, stop) else {
+                        return;
+                    };
+                    if sender.send(hash).is_err() {
+                        return;
+                    }
+                }
+            });
+            // Set on the way out, error or not: the scope waits for the
+            // hashing thread, which stops when it sees it.
+            let _stop = StopOnDrop(stop);
+            let adopted = self.read_store()?;
+            // A given file that cannot be read is said after the store's
+            // problems, as when the files were read one after the other.
+            for (path, e) in files.iter().zip(&mut unreadable) {
+                if let Some(e) = e.take() {
+                    Err(e).said(|| cannot_read(path.display()))?;
+                }
+            }
+            let mut hashed: Vec<String> = Vec::with_capacity(files.len());
+            let mut outcomes = Vec::with_capacity(files.len());
+            let mut candidates: Vec<Candidate> = Vec::new();
+            for (index, path) in files.iter().enumerate() {
+                let given_as = path.display().to_string();
+                let bytes = &given[index];
+                hashed.extend(hashes.try_iter());
+                let ahead = reads_ahead(bytes.len(), hashed.len() > index)
+                    .then(|| (self.save(), self.read_new(&given_as, bytes)));
+                while hashed.len() <= index {
+                    hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
+                }
+                let sha256 = &hashed[index];
+                let known = if let Some((stored_as, received)) = self.hashes.get(sha256) {
+                    Some(Outcome::AlreadyStored {
+                        given: given_as.clone(),
+                        stored_as: stored_as.clone(),
+                        received: received.clone(),
+                    })
+                } else {
+                    candidates
+                        .iter()
+                        .find(|c| c.sha256 == *sha256)
+                        .map(|first| Outcome::Repeated {
+                            given: given_as.clone(),
+                            same_as: first.given.clone(),
+                        })
+                };
+                if let Some(known) = known {
+                    match ahead {
+                        Some((saved, _)) => self.restore(saved),
+                        // Not read: done as far as the bar goes.
+                        None => self.progress.step(),
+                    }
+                    outcomes.push(Some(known));
+                    continue;
+                }
+                let read = match ahead {
+                    Some((_, read)) => read,
+                    None => self.read_new(&given_as, bytes),
+                };
+                outcomes.push(None);
+                candidates.push(Candidate {
+                    original_name: path
+                        .file_name()
+                        .map_or_else(|| given_as.clone(), |n| n.to_string_lossy().into_owned()),
+                    given: given_as,
+                    bytes: Arc::clone(bytes),
+                    sha256: sha256.clone(),
+                    rows: read.rows,
+                    dialect: read.dialect,
+                    encoding: read.encoding,
+                    supersedes: Vec::new(),
+                    replaced: Vec::new(),
+                });
+            }
+            Ok(Reading {
+                adopted,
+                outcomes,
+                candidates,
+            })
+        })
     }
 
     /// Reads a new file through validation, marking its values' months.
-    fn read_candidate(&mut self, candidate: &mut Candidate) {
+    fn read_new(&mut self, given: &str, bytes: &[u8]) -> NewFile {
         self.progress.step();
         let (plan, options) = (self.plan, self.options);
         let index = self.names.len();
-        self.names.push(candidate.given.clone());
+        self.names.push(given.to_string());
         let mut problems = Diagnostics::default();
         let mut read = FileRead {
             problems: Diagnostics::default(),
@@ -539,7 +650,7 @@ impl<'a> Check<'a> {
             plan,
             index,
             &self.names[index],
-            &candidate.bytes[..],
+            bytes,
             options.read.encoding,
             &mut problems,
             &mut 0,
@@ -552,13 +663,33 @@ impl<'a> Check<'a> {
                 ratios.add(obs, row.value.column);
             },
         );
-        candidate.rows = rows;
-        candidate.dialect = file
-            .as_ref()
-            .map_or_else(|| Message::verbatim(""), |f| f.dialect.describe());
-        candidate.encoding = legacy_encoding(file.as_ref());
         read.problems = problems;
         self.files.push(read);
+        NewFile {
+            rows,
+            dialect: file
+                .as_ref()
+                .map_or_else(|| Message::verbatim(""), |f| f.dialect.describe()),
+            encoding: legacy_encoding(file.as_ref()),
+        }
+    }
+
+    /// What reading a new file changes, to go back to.
+    fn save(&self) -> Saved {
+        Saved {
+            ledger: self.ledger.clone(),
+            met: self.met.clone(),
+            ratios: self.ratios.clone(),
+        }
+    }
+
+    /// Forgets the file read last.
+    fn restore(&mut self, saved: Saved) {
+        self.ledger = saved.ledger;
+        self.met = saved.met;
+        self.ratios = saved.ratios;
+        self.names.pop();
+        self.files.pop();
     }
 
     /// What the first reading left open: the clashes, when values met,

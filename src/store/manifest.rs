@@ -7,6 +7,7 @@
 use std::fs;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use jiff::civil::Date;
@@ -148,7 +149,24 @@ impl Manifest {
 
 /// SHA-256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex(&Sha256::digest(bytes))
+}
+
+/// `sha256_hex`, or `None` when `stop` is set before the end: a hash made
+/// on another thread is given up when its answer is no longer wanted
+/// (checked every few megabytes, a millisecond or so of hashing).
+pub fn sha256_hex_unless(bytes: &[u8], stop: &AtomicBool) -> Option<String> {
+    let mut hasher = Sha256::new();
+    for chunk in bytes.chunks(4 << 20) {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        hasher.update(chunk);
+    }
+    Some(hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push_str(&format!("{byte:02x}"));
@@ -166,6 +184,10 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        let long = vec![7u8; 9 << 20];
+        let go_on = AtomicBool::new(false);
+        assert_eq!(sha256_hex_unless(&long, &go_on), Some(sha256_hex(&long)));
+        assert_eq!(sha256_hex_unless(&long, &AtomicBool::new(true)), None);
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl<'a> Check<'a> {
                     .file_name()
                     .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
                 given,
-                bytes,
+                bytes: std::sync::Arc::new(bytes),
                 sha256,
                 rows: 0,
                 dialect: Message::verbatim(""),
@@ -238,7 +238,7 @@ impl<'a> Check<'a> {
             plan,
             index,
             &names[index],
-            candidate.bytes.clone(),
+            candidate.bytes.to_vec(),
             options.read.encoding,
             &mut problems,
             &mut 0,
