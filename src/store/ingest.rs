@@ -19,6 +19,7 @@ use std::sync::{Arc, mpsc};
 
 use anyhow::Result;
 use rustc_hash::FxHashSet;
+use tempfile::NamedTempFile;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
@@ -100,6 +101,8 @@ struct Candidate {
     original_name: String,
     /// Shared with the thread that hashes it while it is read.
     bytes: Arc<Vec<u8>>,
+    /// The temporary file in `reports/` that thread wrote it to, if any.
+    part: Option<NamedTempFile>,
     sha256: String,
     rows: u64,
     dialect: Message,
@@ -125,16 +128,38 @@ impl Store {
             // The exclusive lock is held: a shared one would wait for it.
             self.reports_unlocked()?
         };
-        let mut check = Check::new(&plan, &reports, options, files.len());
+        // New files are written to temporary files in `reports/` while they
+        // are checked (see `Check::read`), so the folder is made first, and
+        // removed again if this ingest made it and stores nothing.
+        let dir = self.reports_dir();
+        let made_dir = !options.dry_run && !dir.exists() && fs::create_dir_all(&dir).is_ok();
+        let parts = (!options.dry_run && dir.is_dir()).then_some(dir.as_path());
+        let result = self.check_and_write(files, options, &plan, &reports, parts);
+        if made_dir && !result.as_ref().is_ok_and(|i| i.written) {
+            let _ = fs::remove_dir(&dir);
+        }
+        result
+    }
+
+    /// `ingest`, once the lock is held and the store known.
+    fn check_and_write(
+        &self,
+        files: &[PathBuf],
+        options: &IngestOptions,
+        plan: &Plan,
+        reports: &Reports,
+        parts: Option<&Path>,
+    ) -> Result<Ingested> {
+        let mut check = Check::new(plan, reports, options, files.len());
         let Reading {
             adopted,
             outcomes,
             mut candidates,
-        } = check.read(files)?;
+        } = check.read(files, parts)?;
         check.settle(&mut candidates)?;
         // Ends the progress bar (if any) before anything else is said.
         let warnings = check.finish()?;
-        let chosen = self.choose_names(&reports, &candidates)?;
+        let chosen = self.choose_names(reports, &candidates)?;
 
         let mut manifest = reports.manifest.clone().unwrap_or_else(|| Manifest {
             format: manifest::FORMAT,
@@ -155,7 +180,7 @@ impl Store {
         let written = !options.dry_run && !candidates.is_empty();
         if written {
             let adopt_first = reports.manifest.is_none() && !adopted.is_empty();
-            self.write(&candidates, &chosen, &manifest, adopt_first, &adopted)?;
+            self.write(&mut candidates, &chosen, &manifest, adopt_first, &adopted)?;
         }
 
         let mut fresh = candidates.into_iter().zip(chosen);
@@ -223,11 +248,12 @@ impl Store {
         Ok(chosen)
     }
 
-    /// Writes the new files, then the manifest; on failure, removes what it
+    /// Writes the new files (renaming the temporary files written while
+    /// they were checked), then the manifest; on failure, removes what it
     /// wrote, so that the store is as it was.
     fn write(
         &self,
-        candidates: &[Candidate],
+        candidates: &mut [Candidate],
         chosen: &[(String, bool)],
         manifest: &Manifest,
         adopt_first: bool,
@@ -235,7 +261,11 @@ impl Store {
     ) -> Result<()> {
         let dir = self.reports_dir();
         fs::create_dir_all(&dir).said(|| cannot_create(dir.display()))?;
-        remove_stale_parts(&dir);
+        let ours: Vec<&Path> = candidates
+            .iter()
+            .filter_map(|c| c.part.as_ref().map(|p| p.path()))
+            .collect();
+        remove_stale_parts(&dir, &ours);
         let mut created: Vec<PathBuf> = Vec::new();
         let mut wrote_manifest = false;
         let result = (|| -> Result<()> {
@@ -251,8 +281,11 @@ impl Store {
                 wrote_manifest = true;
                 sync_dir(&dir);
             }
-            for (candidate, (name, reuse)) in candidates.iter().zip(chosen) {
-                write_file(&dir, name, &candidate.bytes, *reuse)?;
+            for (candidate, (name, reuse)) in candidates.iter_mut().zip(chosen) {
+                match candidate.part.take() {
+                    Some(part) => persist(part, &dir.join(name), *reuse)?,
+                    None => write_file(&dir, name, &candidate.bytes, *reuse)?,
+                }
                 if !reuse {
                     created.push(dir.join(name));
                 }
@@ -529,7 +562,11 @@ impl<'a> Check<'a> {
     /// large file whose hash is not in yet is read as if new, from a copy
     /// of what was read so far to go back to if it turns out to be stored
     /// already or given twice.
-    fn read(&mut self, files: &[PathBuf]) -> Result<Reading> {
+    ///
+    /// With `parts`, the hashing thread also writes each new file to a
+    /// temporary file there (`reports/`), which `write` renames: the
+    /// checks need not wait for the disk, nor the disk for the checks.
+    fn read(&mut self, files: &[PathBuf], parts: Option<&Path>) -> Result<Reading> {
         let mut given = Vec::with_capacity(files.len());
         let mut unreadable = Vec::with_capacity(files.len());
         for path in files {
@@ -546,6 +583,15 @@ impl<'a> Check<'a> {
         }
         let stop = AtomicBool::new(false);
         let (sender, hashes) = mpsc::channel();
+        // Files not to write ahead: stored (as the manifest knows; a store
+        // without one is rare, and a file written in vain is removed) or
+        // given before.
+        let mut known: HashSet<String> = self
+            .reports
+            .manifest
+            .iter()
+            .flat_map(|m| m.files.iter().map(|e| e.sha256.clone()))
+            .collect();
         std::thread::scope(|scope| {
             let (given, stop) = (&given, &stop);
             scope.spawn(move || {
@@ -553,7 +599,11 @@ impl<'a> Check<'a> {
                     let Some(hash) = sha256_hex_unless(bytes, stop) else {
                         return;
                     };
-                    if sender.send(hash).is_err() {
+                    let part = match parts {
+                        Some(dir) if known.insert(hash.clone()) => part(dir, bytes),
+                        _ => None,
+                    };
+                    if sender.send((hash, part)).is_err() {
                         return;
                     }
                 }
@@ -569,7 +619,7 @@ impl<'a> Check<'a> {
                     Err(e).said(|| cannot_read(path.display()))?;
                 }
             }
-            let mut hashed: Vec<String> = Vec::with_capacity(files.len());
+            let mut hashed: Vec<(String, Option<NamedTempFile>)> = Vec::with_capacity(files.len());
             let mut outcomes = Vec::with_capacity(files.len());
             let mut candidates: Vec<Candidate> = Vec::new();
             for (index, path) in files.iter().enumerate() {
@@ -581,7 +631,7 @@ impl<'a> Check<'a> {
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
                 }
-                let sha256 = &hashed[index];
+                let sha256 = &hashed[index].0;
                 let known = if let Some((stored_as, received)) = self.hashes.get(sha256) {
                     Some(Outcome::AlreadyStored {
                         given: given_as.clone(),
@@ -618,6 +668,7 @@ impl<'a> Check<'a> {
                     given: given_as,
                     bytes: Arc::clone(bytes),
                     sha256: sha256.clone(),
+                    part: hashed[index].1.take(),
                     rows: read.rows,
                     dialect: read.dialect,
                     encoding: read.encoding,
@@ -1046,10 +1097,32 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<(
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .said(|| cannot_write(path.display()))?;
+    persist(temp, &path, overwrite)
+}
+
+/// A temporary file of `dir`, written whole and flushed to disk: `write_file`
+/// up to its rename, done on the hashing thread while the file is checked.
+/// `None` when it cannot be written: `write_file` tries again, after the
+/// checks, and says why it fails.
+fn part(dir: &Path, bytes: &[u8]) -> Option<NamedTempFile> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(PART_PREFIX)
+        .suffix(PART_SUFFIX)
+        .tempfile_in(dir)
+        .ok()?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .ok()?;
+    Some(temp)
+}
+
+/// Renames a written temporary file to `path`. Without `overwrite`, an
+/// existing file is an error rather than replaced.
+fn persist(temp: NamedTempFile, path: &Path, overwrite: bool) -> Result<()> {
     if overwrite {
-        temp.persist(&path).said(|| cannot_write(path.display()))?;
+        temp.persist(path).said(|| cannot_write(path.display()))?;
     } else {
-        temp.persist_noclobber(&path)
+        temp.persist_noclobber(path)
             .said(|| cannot_write(path.display()))?;
     }
     Ok(())
@@ -1058,16 +1131,20 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<(
 const PART_PREFIX: &str = ".track-";
 const PART_SUFFIX: &str = ".part";
 
-/// Temporary files left by an ingest that was killed mid-write. Only an
-/// ingest writes them, and this one holds the lock, so none is in use.
-fn remove_stale_parts(dir: &Path) {
+/// Temporary files left by an ingest that was killed mid-write, less
+/// `ours`. Only an ingest writes them, and this one holds the lock, so no
+/// other is in use.
+fn remove_stale_parts(dir: &Path, ours: &[&Path]) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX) {
+        if name.starts_with(PART_PREFIX)
+            && name.ends_with(PART_SUFFIX)
+            && !ours.contains(&entry.path().as_path())
+        {
             let _ = fs::remove_file(entry.path());
         }
     }

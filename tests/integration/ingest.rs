@@ -385,6 +385,55 @@ fn a_failed_ingest_leaves_the_store_byte_identical() {
 }
 
 #[test]
+fn a_failed_ingest_into_a_store_without_a_reports_folder_makes_none() {
+    // New files are written to temporary files in `reports/` while they
+    // are checked: the folder made for them goes again when nothing is
+    // stored, and so do they.
+    let scratch = fresh();
+    std::fs::remove_dir(scratch.path().join("reports")).unwrap();
+    let before = tree(scratch.path());
+    let (code, _, stderr) = ingest(
+        &scratch,
+        &[
+            path_str(&given("store/stored.csv")),
+            path_str(&given("errors/unknown-unit.csv")),
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(tree(scratch.path()), before);
+    let (code, _, stderr) = ingest(&scratch, &[path_str(&given("store/stored.csv"))]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(scratch.path().join("reports/stored.csv").is_file());
+}
+
+#[test]
+fn a_file_found_stored_leaves_no_temporary_file() {
+    // In a store without a manifest, whether a given file is stored
+    // already is known only once the store is read, after the file may
+    // have been written ahead to a temporary file.
+    let scratch = seed_with_samples();
+    let copy = tempfile::tempdir().unwrap();
+    let resent = copy.path().join("resent.csv");
+    std::fs::copy(root().join("data/reports/sample-SCT-2025.csv"), &resent).unwrap();
+    let new = copy.path().join("SKHCN-2027-H1.csv");
+    std::fs::write(
+        &new,
+        "unit,indicator,period,value\nSKHCN,tasks-national,2027-H1,1\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = ingest(&scratch, &[path_str(&resent), path_str(&new)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is already stored as"), "{stdout}");
+    assert!(stdout.contains("ingested: 1 file, 1 value"), "{stdout}");
+    let hidden: Vec<_> = std::fs::read_dir(scratch.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert_eq!(hidden, Vec::<String>::new());
+}
+
+#[test]
 fn the_shipped_samples_are_adopted_on_the_first_ingest() {
     let scratch = seed_with_samples();
     let report = |s: &Scratch| {

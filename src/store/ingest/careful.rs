@@ -213,6 +213,7 @@ impl<'a> Check<'a> {
                     .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
                 given,
                 bytes: std::sync::Arc::new(bytes),
+                part: None,
                 sha256,
                 rows: 0,
                 dialect: Message::verbatim(""),
