@@ -1157,19 +1157,40 @@ impl Ledger {
     pub fn admit(&mut self, plan: &Plan, obs: &Observation) -> bool {
         let mask = Self::mask(plan, obs.indicator, obs.period);
         let year = obs.period.year() - self.first_year;
-        let covered = if (0..self.years as i16).contains(&year) {
-            let slot = (obs.unit.0 as usize * self.indicators + obs.indicator.0 as usize)
-                * self.years
-                + year as usize;
-            &mut self.covered[slot]
-        } else {
-            self.elsewhere
+        let covered = match self.slot(obs.unit, obs.indicator, year) {
+            Some(slot) => &mut self.covered[slot],
+            None => self
+                .elsewhere
                 .entry((obs.unit, obs.indicator, obs.period.year()))
-                .or_insert(0)
+                .or_insert(0),
         };
         let free = *covered & mask == 0;
         *covered |= mask;
         free
+    }
+
+    /// Whether an observation would clash with one recorded, without
+    /// recording it.
+    pub fn meets(&self, plan: &Plan, obs: &Observation) -> bool {
+        let mask = Self::mask(plan, obs.indicator, obs.period);
+        let year = obs.period.year() - self.first_year;
+        let covered = match self.slot(obs.unit, obs.indicator, year) {
+            Some(slot) => self.covered[slot],
+            None => self
+                .elsewhere
+                .get(&(obs.unit, obs.indicator, obs.period.year()))
+                .copied()
+                .unwrap_or(0),
+        };
+        covered & mask != 0
+    }
+
+    /// Where a unit's indicator in a year (counted from the plan's first)
+    /// is kept, for years of the plan.
+    fn slot(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> Option<usize> {
+        (0..self.years as i16).contains(&year).then(|| {
+            (unit.0 as usize * self.indicators + indicator.0 as usize) * self.years + year as usize
+        })
     }
 
     /// Takes in another ledger of the same plan; `false` when some month
@@ -1450,5 +1471,12 @@ by = 2025
         assert!(apart.admit(&plan, &obs("done", "2026-Q1")));
         assert!(ledger.merge(apart));
         assert!(!ledger.admit(&plan, &obs("done", "2026-01")));
+        // `meets` asks without recording, in the plan's years and outside.
+        assert!(ledger.meets(&plan, &obs("done", "2026-02")));
+        assert!(!ledger.meets(&plan, &obs("done", "2026-Q4")));
+        assert!(!ledger.meets(&plan, &obs("done", "2026-Q4")));
+        assert!(ledger.admit(&plan, &obs("done", "2040-Q4")));
+        assert!(ledger.meets(&plan, &obs("done", "2040-12")));
+        assert!(!ledger.meets(&plan, &obs("done", "2040-Q3")));
     }
 }

@@ -2,13 +2,15 @@
 //! transaction: all the files or none of them.
 //!
 //! Under an exclusive lock on the data folder, the new files are read
-//! through validation together with the stored ones; any error stops the
-//! ingest before anything is written. Then each new file is written to a
-//! temporary file in `reports/` and renamed to its free name, and the
-//! manifest, written the same way, is renamed last: until that rename the
-//! new files are not in the manifest and so are not read (see `store`). A
-//! crash at any point leaves the old store, plus at most some unlisted
-//! files that the next commands warn about.
+//! through validation together with the stored ones (see `Check` for how,
+//! in memory that does not grow with the values read); any error stops the
+//! ingest before anything is stored. Each new file is written to a
+//! hidden temporary file in `reports/` while it is checked; when all is
+//! well, it is renamed to its free name, and the manifest, written the same
+//! way, is renamed last: until that rename the new files are not in the
+//! manifest and so are not read (see `store`). A crash at any point leaves
+//! the old store, plus at most some unlisted or temporary files that the
+//! next commands warn about or remove.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -18,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
 use anyhow::Result;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tempfile::NamedTempFile;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
@@ -336,20 +338,25 @@ impl Store {
     }
 }
 
-/// One ingest's reading: the stored values in force, then the new ones,
-/// each checked against all read before it.
+/// One ingest's reading: the given files, then the stored ones, then, only
+/// where values meet, the given files again.
 ///
-/// The first reading keeps, per unit, indicator and year, only the months
-/// its values cover (a `Ledger`: two bytes each, however many values), and
-/// notes where two values cover a common month. Only then, and only for
-/// those places, a second reading holds the values one by one, to say
-/// which earlier row each clash is with, or which stored values a
-/// `--replace` supersedes. Where no months meet, no value clashes and
-/// nothing is superseded, so the first reading's answer is the whole one;
-/// where they meet, the second reading decides exactly as a value-by-value
-/// check of every value would, since values of different units, indicators
-/// or years never clash. Memory holds no entry per value but the ones at
-/// places where values meet.
+/// Each new value must be checked against every value read before it: the
+/// stored values in force, then the new ones before it. The first reading
+/// keeps, per unit, indicator and year, only the months values cover (a
+/// `Ledger`: two bytes each, however many values): the new files' first,
+/// so that reading the store after them finds every stored value that
+/// shares a month with a new one, and holds just those. Where no months
+/// meet, no value clashes and nothing is superseded, so the first reading's
+/// answer is the whole one; where they meet, a second reading of the new
+/// files checks their values there one by one against all held before
+/// them, exactly as a value-by-value check of every value would (values of
+/// different units, indicators or years never clash), to say which row
+/// each clash is with, or which stored values a `--replace` supersedes.
+/// Memory holds an entry for no value but those that meet another.
+///
+/// A store whose own values clash (edited by hand) is read again too, as
+/// a whole, to name the rows as a reading of the store alone names them.
 struct Check<'a> {
     plan: &'a Plan,
     reports: &'a Reports,
@@ -357,20 +364,29 @@ struct Check<'a> {
     /// File names for diagnostics, indexed by `Source::file`: the stored
     /// files, then the given ones.
     names: Vec<String>,
-    /// What the first reading found in each file, indexed like `names`.
-    files: Vec<FileRead>,
-    /// The months covered by the values read so far, stored and new alike.
-    ledger: Ledger,
-    /// Where two values cover a common month.
+    /// What the first reading found in each stored file, in order.
+    stored: Vec<FileRead>,
+    /// And in each new file, in order.
+    new: Vec<FileRead>,
+    /// The months covered by the new values.
+    new_months: Ledger,
+    /// The months covered by the stored values in force.
+    stored_months: Ledger,
+    /// Where a new value shares a month with a value read before it.
     met: FxHashSet<Key>,
+    /// Where two stored values share a month: the store does not validate.
+    stored_met: FxHashSet<Key>,
+    /// The stored values in force that share a month with a new one, in
+    /// the order read, by key: what the new values are checked against.
+    held: FxHashMap<Key, Vec<Held>>,
     /// Stored values superseded by new ones (`--replace`).
     superseded: FxHashSet<Source>,
     /// Stored content by SHA-256: the name it is stored under and when it
     /// was received.
     hashes: HashMap<String, (String, Option<String>)>,
     /// A numerator above its denominator, for pairs with a new side: the
-    /// new values go in as they are read; stored ones are looked up after,
-    /// only for pairs that still wait for a side.
+    /// new values go in first, then the stored ones complete the pairs
+    /// still waiting for a side.
     ratios: RatioCheck,
     /// A bar over the stored files and the given ones, as `scan` shows
     /// for other commands: a large store takes a while to read.
@@ -395,18 +411,20 @@ struct NewFile {
 
 /// What reading a new file changes in a `Check`, saved to go back to.
 struct Saved {
-    ledger: Ledger,
+    new_months: Ledger,
     met: FxHashSet<Key>,
     ratios: RatioCheck,
 }
 
-/// Whether a given file of `len` bytes is read before it is known to be
-/// new (see `Check::read`): when its hash is not in yet and it is large; a
-/// small one waits for its hash, which takes less than saving what reading
-/// it would change. Unit tests read every file ahead, so that going back
-/// is tested on small files.
-fn reads_ahead(len: usize, hashed: bool) -> bool {
-    cfg!(test) || (!hashed && len >= 1 << 20)
+/// Whether a given file is read before it is known to be new (see
+/// `Check::read`): when its hash is not in yet, it is large (a small one
+/// waits for its hash, which takes less than saving what reading it would
+/// change), and no file of its size, stored or given before it, makes it
+/// likely to be one sent again (an ingest of a file stored already would
+/// otherwise read it for nothing). Unit tests read every file ahead, so
+/// that going back is tested on small files.
+fn reads_ahead(hashed: bool, len: usize, same_size: impl FnOnce() -> bool) -> bool {
+    cfg!(test) || (!hashed && len >= 1 << 20 && !same_size())
 }
 
 /// Sets its flag when dropped.
@@ -453,14 +471,26 @@ impl FileRead {
     }
 }
 
-/// A value held by the second reading, to name the earlier row of a clash
-/// and what a `--replace` supersedes.
+/// A value held to check the new ones against: to name the earlier row of
+/// a clash and what a `--replace` supersedes.
 struct Held {
     period: Period,
     source: Source,
     value: String,
     stored: bool,
     superseded: bool,
+}
+
+impl Held {
+    fn new(plan: &Plan, obs: &Observation, stored: bool) -> Held {
+        Held {
+            period: obs.period,
+            source: obs.source,
+            value: plan.show_value(obs.indicator, &obs.value),
+            stored,
+            superseded: false,
+        }
+    }
 }
 
 impl<'a> Check<'a> {
@@ -479,9 +509,13 @@ impl<'a> Check<'a> {
                 .iter()
                 .map(|f| f.path.display().to_string())
                 .collect(),
-            files: Vec::with_capacity(reports.files.len() + given),
-            ledger: Ledger::new(plan),
+            stored: Vec::with_capacity(reports.files.len()),
+            new: Vec::with_capacity(given),
+            new_months: Ledger::new(plan),
+            stored_months: Ledger::new(plan),
             met: FxHashSet::default(),
+            stored_met: FxHashSet::default(),
+            held: FxHashMap::default(),
             superseded: FxHashSet::default(),
             hashes: HashMap::new(),
             ratios: RatioCheck::new(plan),
@@ -489,79 +523,16 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// Reads the store as it is: its values in force and its hashes. For a
-    /// store without a manifest, returns the entries that adopt its files.
-    fn read_store(&mut self) -> Result<Vec<Entry>> {
-        let (plan, reports, options) = (self.plan, self.reports, self.options);
-        let mut adopted = Vec::new();
-        for (index, report) in reports.files.iter().enumerate() {
-            self.progress.step();
-            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
-            let sha256 = report.sha256.clone().unwrap_or_else(|| sha256_hex(&bytes));
-            let superseded = superseded_in(plan, report);
-            let mut problems = Diagnostics::default();
-            let mut read = FileRead {
-                problems: Diagnostics::default(),
-                units: None,
-            };
-            let mut rows = 0;
-            let (ledger, met) = (&mut self.ledger, &mut self.met);
-            let file = read_file(
-                plan,
-                index,
-                &self.names[index],
-                bytes,
-                report.encoding.unwrap_or(options.read.encoding),
-                &mut problems,
-                &mut 0,
-                |obs, _, _| {
-                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
-                        return;
-                    }
-                    rows += 1;
-                    read.spans(obs.unit);
-                    if !ledger.admit(plan, obs) {
-                        met.insert(key(obs));
-                    }
-                },
-            );
-            read.problems = errors_of(&problems);
-            self.files.push(read);
-            let received = reports
-                .manifest
-                .as_ref()
-                .and_then(|m| m.files.get(index))
-                .and_then(|e| e.received.clone());
-            self.hashes
-                .entry(sha256.clone())
-                .or_insert((report.name.clone(), received));
-            if reports.manifest.is_none() {
-                adopted.push(Entry {
-                    file: report.name.clone(),
-                    sha256,
-                    received: None,
-                    original_name: None,
-                    rows,
-                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
-                    encoding: legacy_encoding(file.as_ref()),
-                    supersedes: Vec::new(),
-                });
-            }
-        }
-        Ok(adopted)
-    }
-
-    /// Reads the store, then the given files, and sorts these: already
-    /// stored, given twice, or new (a candidate, read through validation,
-    /// whose outcome is left open). For a store without a manifest, also
+    /// Reads the given files, sorts them (already stored, given twice, or
+    /// new: a candidate, read through validation, whose outcome is left
+    /// open), then reads the store. For a store without a manifest, also
     /// returns the entries that adopt its files.
     ///
     /// Hashing a file costs about as much as reading it through
     /// validation, so the given files are hashed on a thread of their own
-    /// while this one reads the store and then the files themselves. A
-    /// large file whose hash is not in yet is read as if new, from a copy
-    /// of what was read so far to go back to if it turns out to be stored
-    /// already or given twice.
+    /// while this one reads them. A large file whose hash is not in yet is
+    /// read as if new, from a copy of what was read so far to go back to if
+    /// it turns out to be stored already or given twice.
     ///
     /// With `parts`, the hashing thread also writes each new file to a
     /// temporary file there (`reports/`), which `write` renames: the
@@ -581,8 +552,6 @@ impl<'a> Check<'a> {
                 }
             }
         }
-        let stop = AtomicBool::new(false);
-        let (sender, hashes) = mpsc::channel();
         // Files not to write ahead: stored (as the manifest knows; a store
         // without one is rare, and a file written in vain is removed) or
         // given before.
@@ -592,6 +561,8 @@ impl<'a> Check<'a> {
             .iter()
             .flat_map(|m| m.files.iter().map(|e| e.sha256.clone()))
             .collect();
+        let stop = AtomicBool::new(false);
+        let (sender, hashes) = mpsc::channel();
         std::thread::scope(|scope| {
             let (given, stop) = (&given, &stop);
             scope.spawn(move || {
@@ -611,25 +582,33 @@ impl<'a> Check<'a> {
             // Set on the way out, error or not: the scope waits for the
             // hashing thread, which stops when it sees it.
             let _stop = StopOnDrop(stop);
-            let adopted = self.read_store()?;
-            // A given file that cannot be read is said after the store's
-            // problems, as when the files were read one after the other.
-            for (path, e) in files.iter().zip(&mut unreadable) {
-                if let Some(e) = e.take() {
-                    Err(e).said(|| cannot_read(path.display()))?;
-                }
-            }
+            let stored_hashes = self.hash_store()?;
             let mut hashed: Vec<(String, Option<NamedTempFile>)> = Vec::with_capacity(files.len());
+            // The sizes of the stored files, looked at when first needed.
+            let mut sizes: Option<HashSet<u64>> = None;
             let mut outcomes = Vec::with_capacity(files.len());
             let mut candidates: Vec<Candidate> = Vec::new();
             for (index, path) in files.iter().enumerate() {
                 let given_as = path.display().to_string();
                 let bytes = &given[index];
                 hashed.extend(hashes.try_iter());
-                let ahead = reads_ahead(bytes.len(), hashed.len() > index)
+                // A file that cannot be read is said to be so below, after
+                // the store's problems, as when the store was read first.
+                let unread = unreadable[index].is_some();
+                let same_size = || {
+                    let len = bytes.len() as u64;
+                    given[..index].iter().any(|b| b.len() as u64 == len)
+                        || sizes
+                            .get_or_insert_with(|| self.stored_sizes())
+                            .contains(&len)
+                };
+                let ahead = (!unread && reads_ahead(hashed.len() > index, bytes.len(), same_size))
                     .then(|| (self.save(), self.read_new(&given_as, bytes)));
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
+                }
+                if unread {
+                    continue;
                 }
                 let sha256 = &hashed[index].0;
                 let known = if let Some((stored_as, received)) = self.hashes.get(sha256) {
@@ -676,12 +655,54 @@ impl<'a> Check<'a> {
                     replaced: Vec::new(),
                 });
             }
+            let adopted = self.read_store(stored_hashes)?;
+            for (path, e) in files.iter().zip(&mut unreadable) {
+                if let Some(e) = e.take() {
+                    Err(e).said(|| cannot_read(path.display()))?;
+                }
+            }
             Ok(Reading {
                 adopted,
                 outcomes,
                 candidates,
             })
         })
+    }
+
+    /// The stored files' hashes, by which given files already stored are
+    /// known: the manifest's, or, in a store without one, their bytes'.
+    fn hash_store(&mut self) -> Result<Vec<String>> {
+        let reports = self.reports;
+        let mut all = Vec::with_capacity(reports.files.len());
+        for (index, report) in reports.files.iter().enumerate() {
+            let sha256 = match &report.sha256 {
+                Some(sha256) => sha256.clone(),
+                None => {
+                    let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
+                    sha256_hex(&bytes)
+                }
+            };
+            let received = reports
+                .manifest
+                .as_ref()
+                .and_then(|m| m.files.get(index))
+                .and_then(|e| e.received.clone());
+            self.hashes
+                .entry(sha256.clone())
+                .or_insert((report.name.clone(), received));
+            all.push(sha256);
+        }
+        Ok(all)
+    }
+
+    /// The sizes of the stored files (those that can be seen).
+    fn stored_sizes(&self) -> HashSet<u64> {
+        self.reports
+            .files
+            .iter()
+            .filter_map(|f| fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .collect()
     }
 
     /// Reads a new file through validation, marking its values' months.
@@ -696,7 +717,7 @@ impl<'a> Check<'a> {
             units: None,
         };
         let mut rows = 0;
-        let (ledger, met, ratios) = (&mut self.ledger, &mut self.met, &mut self.ratios);
+        let (months, met, ratios) = (&mut self.new_months, &mut self.met, &mut self.ratios);
         let file = read_file(
             plan,
             index,
@@ -708,14 +729,14 @@ impl<'a> Check<'a> {
             |obs, row, _| {
                 rows += 1;
                 read.spans(obs.unit);
-                if !ledger.admit(plan, obs) {
+                if !months.admit(plan, obs) {
                     met.insert(key(obs));
                 }
                 ratios.add(obs, row.value.column);
             },
         );
         read.problems = problems;
-        self.files.push(read);
+        self.new.push(read);
         NewFile {
             rows,
             dialect: file
@@ -728,7 +749,7 @@ impl<'a> Check<'a> {
     /// What reading a new file changes, to go back to.
     fn save(&self) -> Saved {
         Saved {
-            ledger: self.ledger.clone(),
+            new_months: self.new_months.clone(),
             met: self.met.clone(),
             ratios: self.ratios.clone(),
         }
@@ -736,99 +757,109 @@ impl<'a> Check<'a> {
 
     /// Forgets the file read last.
     fn restore(&mut self, saved: Saved) {
-        self.ledger = saved.ledger;
+        self.new_months = saved.new_months;
         self.met = saved.met;
         self.ratios = saved.ratios;
         self.names.pop();
-        self.files.pop();
+        self.new.pop();
     }
 
-    /// What the first reading left open: the clashes, when values met,
-    /// and the stored sides of ratios whose new side waits for them.
-    fn settle(&mut self, candidates: &mut [Candidate]) -> Result<()> {
-        if !self.met.is_empty() {
-            self.read_where_values_met(candidates)?;
-        }
-        let failed = self.files.iter().any(|f| f.problems.has_errors());
-        if self.ratios.is_waiting() && !failed {
-            self.complete_ratios()?;
-        }
-        Ok(())
-    }
-
-    /// The second reading: the files that may hold values where values
-    /// met, each value there checked against all held before it. A clash
-    /// with another new value is an error; with a stored one, an error
-    /// unless `--replace`, which supersedes the stored value. The errors
-    /// of each file read again replace those of the first reading, in the
-    /// order of its rows.
-    fn read_where_values_met(&mut self, candidates: &mut [Candidate]) -> Result<()> {
+    /// Reads the store as it is, after the new files: its values in force,
+    /// holding those that share a month with a new one, and the stored
+    /// sides of ratios waiting for them. For a store without a manifest,
+    /// returns the entries that adopt its files (with `hashes`, theirs).
+    fn read_store(&mut self, hashes: Vec<String>) -> Result<Vec<Entry>> {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
-        let mut units: Vec<UnitId> = self.met.iter().map(|k| k.0).collect();
-        units.sort_unstable();
-        units.dedup();
-        let mut held: HashMap<Key, Vec<Held>> = HashMap::new();
-        let names = &self.names;
-        let met = &self.met;
-        for (index, report) in reports.files.iter().enumerate() {
-            if !self.files[index].may_hold(&units) {
-                continue;
-            }
-            let bytes = fs::read(&report.path).said(|| cannot_read(&names[index]))?;
+        let mut adopted = Vec::new();
+        for ((index, report), sha256) in reports.files.iter().enumerate().zip(hashes) {
+            self.progress.step();
+            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
-            read_file(
+            let mut read = FileRead {
+                problems: Diagnostics::default(),
+                units: None,
+            };
+            let mut rows = 0;
+            let (months, new_months) = (&mut self.stored_months, &self.new_months);
+            let (met, stored_met) = (&mut self.met, &mut self.stored_met);
+            let (held, ratios) = (&mut self.held, &mut self.ratios);
+            let file = read_file(
                 plan,
                 index,
-                &names[index],
+                &self.names[index],
                 bytes,
                 report.encoding.unwrap_or(options.read.encoding),
                 &mut problems,
                 &mut 0,
-                |obs, row, file_problems| {
-                    if !met.contains(&key(obs))
-                        || superseded.contains_key(&(obs.unit, obs.indicator, obs.period))
-                    {
+                |obs, row, _| {
+                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
                         return;
                     }
-                    let entries = held.entry(key(obs)).or_default();
-                    if let Some(h) = entries
-                        .iter()
-                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
-                    {
-                        let message = clash_message(
-                            plan,
-                            obs.unit,
-                            obs.indicator,
-                            obs.period,
-                            h.period,
-                            &place(names, h),
-                        );
-                        return file_problems.error(obs.source.line, row.period.column, message);
+                    rows += 1;
+                    read.spans(obs.unit);
+                    if !months.admit(plan, obs) {
+                        stored_met.insert(key(obs));
                     }
-                    entries.push(Held {
-                        period: obs.period,
-                        source: obs.source,
-                        value: plan.show_value(obs.indicator, &obs.value),
-                        stored: true,
-                        superseded: false,
-                    });
+                    if new_months.meets(plan, obs) {
+                        met.insert(key(obs));
+                        held.entry(key(obs))
+                            .or_default()
+                            .push(Held::new(plan, obs, true));
+                    }
+                    ratios.complete(obs, row.value.column);
                 },
             );
-            self.files[index].problems = errors_of(&problems);
+            read.problems = errors_of(&problems);
+            self.stored.push(read);
+            if reports.manifest.is_none() {
+                adopted.push(Entry {
+                    file: report.name.clone(),
+                    sha256,
+                    received: None,
+                    original_name: None,
+                    rows,
+                    dialect: file.as_ref().map(|f| f.dialect.to_string()),
+                    encoding: legacy_encoding(file.as_ref()),
+                    supersedes: Vec::new(),
+                });
+            }
         }
+        Ok(adopted)
+    }
+
+    /// The second reading, where values met: the new files that may hold
+    /// values there, each such value checked against all held before it.
+    /// A clash with another new value is an error; with a stored one, an
+    /// error unless `--replace`, which supersedes the stored value. The
+    /// problems of each file read again replace those of the first
+    /// reading, so that errors stay in the order of the rows.
+    fn settle(&mut self, candidates: &mut [Candidate]) -> Result<()> {
+        if !self.stored_met.is_empty() {
+            // The values held are not those a reading of the store in
+            // order holds when its own values clash: read it again.
+            self.held.clear();
+            let met: FxHashSet<Key> = self.met.union(&self.stored_met).copied().collect();
+            self.met = met;
+            self.hold_stored_again()?;
+        }
+        if self.met.is_empty() {
+            return Ok(());
+        }
+        let (plan, reports, options) = (self.plan, self.reports, self.options);
+        let units = units_of(&self.met);
+        let (names, met, held) = (&self.names, &self.met, &mut self.held);
         let stored = reports.files.len();
         for (offset, candidate) in candidates.iter_mut().enumerate() {
-            let index = stored + offset;
-            if !self.files[index].may_hold(&units) {
+            if !self.new[offset].may_hold(&units) {
                 continue;
             }
             let mut problems = Diagnostics::default();
             let superseded = &mut self.superseded;
             read_file(
                 plan,
-                index,
-                &names[index],
+                stored + offset,
+                &names[stored + offset],
                 &candidate.bytes[..],
                 options.read.encoding,
                 &mut problems,
@@ -898,46 +929,58 @@ impl<'a> Check<'a> {
                     });
                 },
             );
-            self.files[index].problems = problems;
+            self.new[offset].problems = problems;
         }
         Ok(())
     }
 
-    /// The third reading, when a new value is one side of a ratio whose
-    /// other side the new files lack: the stored files that may hold that
-    /// side, for their values still in force.
-    fn complete_ratios(&mut self) -> Result<()> {
+    /// For a store whose own values clash: reads the stored files that may
+    /// hold values where values met, in order, holding each value there
+    /// unless it clashes with one held before it, which is an error.
+    fn hold_stored_again(&mut self) -> Result<()> {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
-        let waits_for = self.ratios.waits_for();
-        let mut units: Vec<UnitId> = (0..plan.units.len() as u32)
-            .map(UnitId)
-            .filter(|&u| waits_for(u))
-            .collect();
-        drop(waits_for);
-        units.sort_unstable();
+        let units = units_of(&self.met);
+        let (names, met, held) = (&self.names, &self.met, &mut self.held);
         for (index, report) in reports.files.iter().enumerate() {
-            if !self.files[index].may_hold(&units) {
+            if !self.stored[index].may_hold(&units) {
                 continue;
             }
-            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
+            let bytes = fs::read(&report.path).said(|| cannot_read(&names[index]))?;
             let superseded = superseded_in(plan, report);
-            let (ratios, superseded_now) = (&mut self.ratios, &self.superseded);
+            let mut problems = Diagnostics::default();
             read_file(
                 plan,
                 index,
-                &self.names[index],
+                &names[index],
                 bytes,
                 report.encoding.unwrap_or(options.read.encoding),
-                &mut Diagnostics::default(),
+                &mut problems,
                 &mut 0,
-                |obs, row, _| {
-                    if !superseded.contains_key(&(obs.unit, obs.indicator, obs.period))
-                        && !superseded_now.contains(&obs.source)
+                |obs, row, file_problems| {
+                    if !met.contains(&key(obs))
+                        || superseded.contains_key(&(obs.unit, obs.indicator, obs.period))
                     {
-                        ratios.complete(obs, row.value.column);
+                        return;
                     }
+                    let entries = held.entry(key(obs)).or_default();
+                    if let Some(h) = entries
+                        .iter()
+                        .find(|h| clash(plan, obs.indicator, h.period, obs.period))
+                    {
+                        let message = clash_message(
+                            plan,
+                            obs.unit,
+                            obs.indicator,
+                            obs.period,
+                            h.period,
+                            &place(names, h),
+                        );
+                        return file_problems.error(obs.source.line, row.period.column, message);
+                    }
+                    entries.push(Held::new(plan, obs, true));
                 },
             );
+            self.stored[index].problems = errors_of(&problems);
         }
         Ok(())
     }
@@ -945,14 +988,13 @@ impl<'a> Check<'a> {
     /// The warnings about the new files, or every error at once.
     fn finish(self) -> Result<Diagnostics> {
         drop(self.progress);
-        let first_new = self.reports.files.len();
         let mut errors = Diagnostics::default();
         let mut warnings = Diagnostics::default();
-        for (index, file) in self.files.into_iter().enumerate() {
+        for file in self.stored.into_iter().chain(self.new) {
             for d in file.problems.iter() {
                 if d.severity == Severity::Error {
                     errors.push(d.clone());
-                } else if index >= first_new {
+                } else {
                     warnings.push(d.clone());
                 }
             }
@@ -960,9 +1002,20 @@ impl<'a> Check<'a> {
         if errors.has_errors() {
             return Err(Invalid(errors).into());
         }
-        warnings.extend(self.ratios.finish(self.plan, &self.names, first_new as u32));
+        let mut ratios = self.ratios;
+        ratios.forget(&self.superseded);
+        let first_new = self.reports.files.len() as u32;
+        warnings.extend(ratios.finish(self.plan, &self.names, first_new));
         Ok(warnings)
     }
+}
+
+/// The units of `keys`, sorted, for `FileRead::may_hold`.
+fn units_of(keys: &FxHashSet<Key>) -> Vec<UnitId> {
+    let mut units: Vec<UnitId> = keys.iter().map(|k| k.0).collect();
+    units.sort_unstable();
+    units.dedup();
+    units
 }
 
 /// The errors among a stored file's problems: its warnings were given

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::manifest::sha256_hex;
 use super::{Reports, StoredReport};
@@ -606,22 +606,13 @@ impl RatioCheck {
         }
     }
 
-    /// Whether some pair still waits for a side; `waits_for` says whose.
-    pub(super) fn is_waiting(&self) -> bool {
-        !self.waiting.is_empty()
-    }
-
-    /// Whether some pair of `unit` still waits for a side.
-    pub(super) fn waits_for(&self) -> impl Fn(UnitId) -> bool + '_ {
-        let units: rustc_hash::FxHashSet<UnitId> =
-            self.waiting.keys().map(|&(unit, _, _)| unit).collect();
-        move |unit| units.contains(&unit)
-    }
-
     /// A value in force read after the others (an ingest's stored values,
     /// read after the new ones): it completes only a pair that waits for
     /// it, and never stands for a side already seen, which is newer.
     pub(super) fn complete(&mut self, obs: &Observation, column: usize) {
+        if self.waiting.is_empty() {
+            return;
+        }
         let Value::Number(n) = obs.value else { return };
         for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
             let key = (obs.unit, obs.period, pair);
@@ -637,6 +628,16 @@ impl RatioCheck {
                     }
                 }
             }
+        }
+    }
+
+    /// Forgets the pairs with a side from `gone`: values superseded
+    /// (`--replace`) after they were read. No other value stands for that
+    /// side, so the pair is no longer complete.
+    pub(super) fn forget(&mut self, gone: &FxHashSet<Source>) {
+        if !gone.is_empty() {
+            self.above
+                .retain(|(_, _, _, (_, n, _), (_, d, _))| !gone.contains(n) && !gone.contains(d));
         }
     }
 
