@@ -109,7 +109,8 @@ struct Candidate {
     rows: u64,
     dialect: Message,
     encoding: Option<Encoding>,
-    supersedes: Vec<SupersededValue>,
+    /// The stored values it supersedes (`--replace`), for the manifest
+    /// and to say so.
     replaced: Vec<Replaced>,
 }
 
@@ -176,7 +177,7 @@ impl Store {
                 rows: candidate.rows,
                 dialect: Some(candidate.dialect.en().to_string()),
                 encoding: candidate.encoding,
-                supersedes: candidate.supersedes.clone(),
+                supersedes: candidate.replaced.iter().map(|r| r.value.clone()).collect(),
             });
         }
         let written = !options.dry_run && !candidates.is_empty();
@@ -651,7 +652,6 @@ impl<'a> Check<'a> {
                     rows: read.rows,
                     dialect: read.dialect,
                     encoding: read.encoding,
-                    supersedes: Vec::new(),
                     replaced: Vec::new(),
                 });
             }
@@ -904,16 +904,14 @@ impl<'a> Check<'a> {
                         let h = &mut entries[i];
                         h.superseded = true;
                         superseded.insert(h.source);
-                        let value_superseded = SupersededValue {
-                            file: reports.files[h.source.file as usize].name.clone(),
-                            line: h.source.line,
-                            unit: plan.unit(obs.unit).code.clone(),
-                            indicator: plan.indicator(obs.indicator).code.clone(),
-                            period: h.period.to_string(),
-                        };
-                        candidate.supersedes.push(value_superseded.clone());
                         candidate.replaced.push(Replaced {
-                            value: value_superseded,
+                            value: SupersededValue {
+                                file: reports.files[h.source.file as usize].name.clone(),
+                                line: h.source.line,
+                                unit: plan.unit(obs.unit).code.clone(),
+                                indicator: plan.indicator(obs.indicator).code.clone(),
+                                period: h.period.to_string(),
+                            },
                             old: h.value.clone(),
                             new: value.clone(),
                             period: obs.period.to_string(),

@@ -218,7 +218,6 @@ impl<'a> Check<'a> {
                 rows: 0,
                 dialect: Message::verbatim(""),
                 encoding: None,
-                supersedes: Vec::new(),
                 replaced: Vec::new(),
             });
         }
@@ -290,7 +289,6 @@ impl<'a> Check<'a> {
                         indicator: plan.indicator(obs.indicator).code.clone(),
                         period: h.period.to_string(),
                     };
-                    candidate.supersedes.push(superseded.clone());
                     candidate.replaced.push(Replaced {
                         value: superseded,
                         old: h.value.clone(),
