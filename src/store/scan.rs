@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -593,14 +594,22 @@ impl RatioCheck {
     pub(super) fn add(&mut self, obs: &Observation, column: usize) {
         let Value::Number(n) = obs.value else { return };
         for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
-            let key = (obs.unit, obs.period, pair);
-            let both = self.waiting.entry(key).or_default();
-            both[side] = Some((n, obs.source, column));
-            if let [Some(numerator), Some(denominator)] = *both {
-                self.waiting.remove(&key);
-                if numerator.0 > denominator.0 {
-                    self.above
-                        .push((obs.unit, obs.period, pair, numerator, denominator));
+            // One lookup per value: most complete a pair, which goes.
+            match self.waiting.entry((obs.unit, obs.period, pair)) {
+                Entry::Vacant(entry) => {
+                    let mut both = [None; 2];
+                    both[side] = Some((n, obs.source, column));
+                    entry.insert(both);
+                }
+                Entry::Occupied(mut entry) => {
+                    entry.get_mut()[side] = Some((n, obs.source, column));
+                    if let [Some(numerator), Some(denominator)] = *entry.get() {
+                        entry.remove();
+                        if numerator.0 > denominator.0 {
+                            self.above
+                                .push((obs.unit, obs.period, pair, numerator, denominator));
+                        }
+                    }
                 }
             }
         }
