@@ -529,7 +529,7 @@ impl<'a> Check<'a> {
     /// open), then reads the store. For a store without a manifest, also
     /// returns the entries that adopt its files.
     ///
-    /// Hashing a file costs about as much as reading it through
+    /// Hashing a file costs more than half as much as reading it through
     /// validation, so the given files are hashed on a thread of their own
     /// while this one reads them. A large file whose hash is not in yet is
     /// read as if new, from a copy of what was read so far to go back to if
