@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use predicates::prelude::*;
 
-use super::{Scratch, fixture, track};
+use super::{Scratch, fixture, stdout_of, track};
 use track::completeness::Tracker;
 use track::lang::Lang;
 use track::render::completeness::{CompletenessView, render};
@@ -15,23 +15,17 @@ use track::render::{Format, Style};
 
 /// `track --data tests/fixtures/duty completeness --as-of 2026-01-20 …`.
 fn completeness(args: &[&str]) -> String {
-    let out = track()
-        .args([
-            "--data",
-            "tests/fixtures/duty",
-            "completeness",
-            "--as-of",
-            "2026-01-20",
-        ])
-        .args(args)
-        .output()
-        .expect("track runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    stdout_of(
+        track()
+            .args([
+                "--data",
+                "tests/fixtures/duty",
+                "completeness",
+                "--as-of",
+                "2026-01-20",
+            ])
+            .args(args),
+    )
 }
 
 #[test]

@@ -50,6 +50,18 @@ pub fn track() -> Command {
     cmd
 }
 
+/// Runs `cmd`, which must succeed (else its standard error is shown), and
+/// returns its standard output.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("track runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// A scratch data folder holding a copy of `plan` and the given reports.
 pub struct Scratch {
     pub dir: tempfile::TempDir,

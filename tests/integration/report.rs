@@ -6,20 +6,10 @@ use std::process::Stdio;
 
 use predicates::prelude::*;
 
-use super::{Scratch, track};
+use super::{Scratch, stdout_of, track};
 
 fn report(args: &[&str]) -> String {
-    let out = track()
-        .arg("report")
-        .args(args)
-        .output()
-        .expect("track runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    stdout_of(track().arg("report").args(args))
 }
 
 #[test]

@@ -6,13 +6,7 @@ use predicates::prelude::*;
 use super::{Scratch, root, track};
 
 fn bytes(cmd: &mut assert_cmd::Command) -> String {
-    let out = cmd.output().expect("track runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    super::stdout_of(cmd)
 }
 
 #[test]

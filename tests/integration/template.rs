@@ -3,20 +3,10 @@
 
 use predicates::prelude::*;
 
-use super::track;
+use super::{stdout_of, track};
 
 fn template(args: &[&str]) -> String {
-    let out = track()
-        .arg("template")
-        .args(args)
-        .output()
-        .expect("track runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    stdout_of(track().arg("template").args(args))
 }
 
 #[test]
