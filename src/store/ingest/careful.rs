@@ -614,7 +614,17 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(500))]
+        // Seeds of past failures are kept under tests/, not in a folder
+        // of their own at the top of the repository.
+        #![proptest_config(ProptestConfig {
+            cases: 500,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/proptest-regressions/ingest-careful.txt",
+                ),
+            )),
+            ..ProptestConfig::default()
+        })]
 
         /// The ingest gives the careful check's outcomes, warnings and
         /// errors, word for word.
