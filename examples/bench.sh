@@ -29,13 +29,21 @@ peak() { # command... -> peak resident memory in MB
 
 echo "| what | wall (median of $RUNS) | peak memory |"
 echo "|---|---|---|"
-row() { echo "| $1 | $(median "${*:2}") s | $(peak "${@:2}") MB |"; }
+LAST=0
+row() { LAST=$(median "${@:2}"); echo "| $1 | $LAST s | $(peak "${@:2}") MB |"; }
+ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 row "track report, all cores ($(nproc))" $track --data "$DATA/national" report --as-of 2026-06-30 --format csv
+all=$LAST
 row "track report, one thread" $track --data "$DATA/national" --threads 1 report --as-of 2026-06-30 --format csv
+one=$LAST
 row "track check, all cores" $track --data "$DATA/national" check --quiet --as-of 2026-06-30
-row "bare parse-only loop, one thread" target/release/examples/parse_only "$DATA/national"
+row "bare loop, parse only (zero-copy), one thread" target/release/examples/parse_only "$DATA/national"
+floor=$LAST
+row "bare loop, parse and sum by indicator, one thread" target/release/examples/parse_only "$DATA/national" --sum
+summed=$LAST
 if python3 -c 'import duckdb' 2>/dev/null; then
   row "DuckDB group by indicator, 2 threads" python3 examples/duckdb_groupby.py "$DATA/national" 2026-06-30
+  duck=$LAST
   row "DuckDB group by unit and indicator, 2 threads" python3 examples/duckdb_groupby.py "$DATA/national" 2026-06-30 --by-unit
 fi
 
@@ -49,7 +57,7 @@ if [ ! -f "$DATA/one/reports/big.csv" ]; then
 fi
 cp "$DATA/national/plan.toml" "$DATA/ingest/plan.toml"
 echo "| track ingest of one 1 M-row file | $(median --prepare "rm -rf $DATA/ingest/reports" "$track --data $DATA/ingest ingest $DATA/one/reports/big.csv") s | $(rm -rf "$DATA/ingest/reports"; peak $track --data "$DATA/ingest" ingest "$DATA/one/reports/big.csv") MB |"
-row "bare parse-only loop, the same file" target/release/examples/parse_only "$DATA/one"
+row "bare loop, parse only, the same file" target/release/examples/parse_only "$DATA/one"
 # And a second file of 1 M other rows into a store that holds the first:
 # its values are checked against the stored ones.
 if [ ! -f "$DATA/two/big2.csv" ]; then
@@ -63,3 +71,8 @@ $track --data "$DATA/stored" ingest "$DATA/one/reports/big.csv" >/dev/null
 reset_stored="rm -rf $DATA/stored-run && cp -a $DATA/stored $DATA/stored-run"
 echo "| track ingest of a second 1 M-row file into that store | $(median --prepare "sh -c '$reset_stored'" "$track --data $DATA/stored-run ingest $DATA/two/big2.csv") s | $(sh -c "$reset_stored"; peak $track --data "$DATA/stored-run" ingest "$DATA/two/big2.csv") MB |"
 row "track report on the shipped data/ (startup)" $track report --as-of 2025-12-31
+echo
+echo "track report on one thread: $(ratio "$one" "$floor")x the parse-only loop, $(ratio "$one" "$summed")x the parse-and-sum loop"
+if [ -n "${duck:-}" ]; then
+  echo "track report on all cores: $(ratio "$all" "$duck")x DuckDB's time"
+fi
