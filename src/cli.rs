@@ -64,6 +64,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "TRACK_THREADS", value_name = "N")]
     pub threads: Option<std::num::NonZeroUsize>,
 
+    /// Neither read nor write the cache of values read (`.cache/` in the data folder)
+    #[arg(long, global = true, env = "TRACK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+
     /// Draw tables, gauges and marks with ASCII only [default: when the locale is not UTF-8]
     #[arg(long, global = true)]
     pub ascii: bool,

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, line_column};
 use crate::input::plan_file::{Cadence, Deadline, IndicatorKindShape, PlanFile};
@@ -48,6 +49,9 @@ pub struct Plan {
     indicator_keys: FxHashMap<String, IndicatorId>,
     /// The last deadline of any objective, the end of the plan's years.
     last: Date,
+    /// SHA-256 of the plan file's text: what a cache of values read under
+    /// this plan is keyed on.
+    fingerprint: [u8; 32],
 }
 
 #[derive(Debug)]
@@ -649,7 +653,13 @@ impl Plan {
             unit_keys,
             indicator_keys,
             last,
+            fingerprint: Sha256::digest(text.as_bytes()).into(),
         })
+    }
+
+    /// SHA-256 of the plan file's text.
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
     }
 
     pub fn unit(&self, id: UnitId) -> &Unit {

@@ -121,6 +121,7 @@ impl Settings {
                 encoding: args.encoding,
                 progress: progress.then(|| lang.pick("reading reports", "đang đọc báo cáo")),
                 verify: false,
+                cache: !args.no_cache,
                 threads: args
                     .threads
                     .or_else(|| std::thread::available_parallelism().ok())

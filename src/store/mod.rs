@@ -14,6 +14,7 @@
 //!   left by an ingest that stopped before its manifest was written (the
 //!   manifest is always written last, so such a file never counts half).
 
+mod cache;
 pub mod ingest;
 pub mod manifest;
 pub mod scan;
@@ -55,6 +56,9 @@ pub struct Reports {
     pub warnings: Diagnostics,
     /// The manifest, when the store has one.
     pub manifest: Option<Manifest>,
+    /// Where the cache of values read from these files lives, if anywhere
+    /// (`.cache/` in the data folder).
+    pub cache: Option<PathBuf>,
 }
 
 /// One report file to read.
@@ -150,8 +154,19 @@ impl Store {
         reports
     }
 
+    /// Where the cache of values read lives: derived data, safe to delete.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join(".cache")
+    }
+
     /// `reports`, for a caller that holds the lock already.
     fn reports_unlocked(&self) -> Result<Reports> {
+        let mut reports = self.reports_listed()?;
+        reports.cache = Some(self.cache_dir());
+        Ok(reports)
+    }
+
+    fn reports_listed(&self) -> Result<Reports> {
         let dir = self.reports_dir();
         let present = self.present_files()?;
         let Some(manifest) = self.manifest()? else {
@@ -241,6 +256,7 @@ impl Store {
             files,
             warnings: problems,
             manifest: Some(manifest),
+            cache: None,
         })
     }
 

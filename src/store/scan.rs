@@ -15,6 +15,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::cache::{self, Cache, Index, Trailer};
 use super::manifest::sha256_hex;
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
@@ -45,6 +46,9 @@ pub struct ReadOptions {
     pub verify: bool,
     /// Threads for `scan_parallel` (1: read on this thread).
     pub threads: usize,
+    /// Whether `scan_parallel` may read and write the cache of values
+    /// read (`cache`), when the reports have a place for it.
+    pub cache: bool,
 }
 
 /// What a pass over the reports found besides the observations.
@@ -110,7 +114,9 @@ pub fn scan_all(
 /// the states come back for the caller to merge. Problems are reported
 /// exactly as `scan` reports them, in file order; when values clash (a
 /// rare error), the files are read again in order to name the same rows
-/// as a single thread would.
+/// as a single thread would. Where the reports have a cache whose key
+/// matches (see `cache`), the values come from it instead of the files;
+/// otherwise a pass without errors writes it.
 pub fn scan_parallel<S: Send>(
     plan: &Plan,
     reports: &Reports,
@@ -119,22 +125,27 @@ pub fn scan_parallel<S: Send>(
     feed: impl Fn(&mut S, &Observation) + Sync,
 ) -> Result<(Vec<S>, Scan)> {
     let threads = options.threads.clamp(1, reports.files.len().max(1));
-    if threads == 1 {
-        let mut state = init();
-        let scan = scan(plan, reports, options, |obs| feed(&mut state, obs))?;
-        return Ok((vec![state], scan));
-    }
     let pass = Pass::new(plan, reports, options);
+    let cache = Cache::new(plan, reports, options);
+    if let Some(cache) = &cache
+        && let Some(index) = cache.load(reports.files.len())
+        && let Some(segments) = cache.open(&index)
+        && let Some((states, files)) = from_cache(&pass, &index, &segments, threads, &init, &feed)
+    {
+        return Ok((states, pass.finish(files)?));
+    }
+
     let next = AtomicUsize::new(0);
     let progress = Mutex::new(Progress::new(options.progress, reports.files.len()));
     let work = || -> Result<ThreadShare<S>> {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
         let mut done = Vec::new();
+        let mut writer = cache.as_ref().and_then(Cache::writer);
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             if index >= reports.files.len() {
-                return Ok((state, ledger, done));
+                return Ok((state, ledger, done, writer));
             }
             progress.lock().unwrap_or_else(|e| e.into_inner()).step();
             let file = pass.file(
@@ -143,28 +154,37 @@ pub fn scan_parallel<S: Send>(
                 &mut |obs: &Observation, superseded_by: Option<usize>| {
                     if superseded_by.is_none() {
                         feed(&mut state, obs);
+                        if let Some(writer) = &mut writer {
+                            writer.value(obs);
+                        }
                     }
                 },
             )?;
+            if let Some(writer) = &mut writer {
+                writer.end_file(
+                    index,
+                    &Trailer {
+                        problems: file.problems.clone(),
+                        rows: file.rows,
+                        superseded: file.superseded,
+                    },
+                );
+            }
             done.push((index, file));
         }
     };
-    let results: Vec<Result<ThreadShare<S>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a scan thread panicked"))
-            .collect()
-    });
+    let results = on_threads(threads, work);
     drop(progress);
     let mut states = Vec::with_capacity(threads);
     let mut files = Vec::with_capacity(reports.files.len());
+    let mut writers = Vec::with_capacity(threads);
     let mut ledger: Option<Ledger> = None;
     let mut clash_between_threads = false;
     for result in results {
-        let (state, theirs, done) = result?;
+        let (state, theirs, done, writer) = result?;
         states.push(state);
         files.extend(done);
+        writers.push(writer);
         match &mut ledger {
             None => ledger = Some(theirs),
             Some(mine) => clash_between_threads |= !mine.merge(theirs),
@@ -180,12 +200,83 @@ pub fn scan_parallel<S: Send>(
         scan_all(plan, reports, quiet, |_, _| {})?;
         bail!("values clash, but reading the files in order found no clash");
     }
-    Ok((states, pass.finish(files)?))
+    let scan = pass.finish(files)?;
+    if let Some(cache) = &cache
+        && let Some(writers) = writers.into_iter().collect::<Option<Vec<_>>>()
+    {
+        cache.commit(writers, reports.files.len());
+    }
+    Ok((states, scan))
+}
+
+/// `work` on `threads` threads (on this one if 1), each one's outcome.
+fn on_threads<T: Send>(threads: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    if threads == 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a scan thread panicked"))
+            .collect()
+    })
+}
+
+/// `scan_parallel`'s values from the cache, on `threads` threads, or
+/// `None` if a block cannot be read (the states are then dropped, and
+/// the files read instead). No ledger is kept: the key says these are the
+/// files, plan and options of a pass that found no clash.
+fn from_cache<S: Send>(
+    pass: &Pass,
+    index: &Index,
+    segments: &[fs::File],
+    threads: usize,
+    init: &(impl Fn() -> S + Sync),
+    feed: &(impl Fn(&mut S, &Observation) + Sync),
+) -> Option<(Vec<S>, Vec<FilePass>)> {
+    let count = pass.reports.files.len();
+    let next = AtomicUsize::new(0);
+    let progress = Mutex::new(Progress::new(pass.options.progress, count));
+    let work = || -> Option<(S, Vec<(usize, FilePass)>)> {
+        let mut state = init();
+        let mut done = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            let file = next.fetch_add(1, Ordering::Relaxed);
+            if file >= count {
+                return Some((state, done));
+            }
+            progress.lock().unwrap_or_else(|e| e.into_inner()).step();
+            let name = &pass.names[file];
+            let trailer = cache::read(pass.plan, index, segments, file, name, &mut buf, |obs| {
+                feed(&mut state, obs)
+            })?;
+            done.push((
+                file,
+                FilePass {
+                    problems: trailer.problems,
+                    rows: trailer.rows,
+                    superseded: trailer.superseded,
+                    clashes: Vec::new(),
+                },
+            ));
+        }
+    };
+    let mut states = Vec::with_capacity(threads);
+    let mut files = Vec::with_capacity(count);
+    for result in on_threads(threads, work) {
+        let (state, done) = result?;
+        states.push(state);
+        files.extend(done);
+    }
+    files.sort_by_key(|(index, _)| *index);
+    Some((states, files.into_iter().map(|(_, f)| f).collect()))
 }
 
 /// What one thread of `scan_parallel` gives back: its state, its ledger,
 /// and the files it read by index.
-type ThreadShare<S> = (S, Ledger, Vec<(usize, FilePass)>);
+type ThreadShare<S> = (S, Ledger, Vec<(usize, FilePass)>, Option<cache::Writer>);
 
 /// Two values of one unit that cannot both stand, found at `Source`
 /// (the later one) in the period's column.
