@@ -1,6 +1,7 @@
 //! Integration tests: the real `track` binary on fixtures, one file per
 //! subcommand. `Track` is the fluent builder they share.
 
+mod cache;
 mod check;
 mod completeness;
 mod dialects;
