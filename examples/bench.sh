@@ -21,8 +21,12 @@ ls "$DATA/national/reports" | wc -l | sed 's/$/ files/'
 
 median() { # [hyperfine options] "command" -> median seconds
   # -i: `track check` exits 1 or 2 by design (the data has warnings).
-  hyperfine -i --runs "$RUNS" --warmup 1 --export-json /tmp/track-bench.json -N "$@" >/dev/null 2>&1
-  python3 -c 'import json; print("%.2f" % json.load(open("/tmp/track-bench.json"))["results"][0]["median"])'
+  rm -f /tmp/track-bench.json
+  if ! hyperfine -i --runs "$RUNS" --warmup 1 --export-json /tmp/track-bench.json -N "$@" >/dev/null 2>/tmp/track-bench.err; then
+    echo "FAILED: $* ($(tail -1 /tmp/track-bench.err))"
+    return
+  fi
+  python3 -c 'import json; print("%.${DIGITS:-2}f" % json.load(open("/tmp/track-bench.json"))["results"][0]["median"])'
 }
 peak() { # command... -> peak resident memory in MB
   /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1/1024}'
@@ -31,7 +35,7 @@ peak() { # command... -> peak resident memory in MB
 echo "| what | wall (median of $RUNS) | peak memory |"
 echo "|---|---|---|"
 LAST=0
-row() { LAST=$(median "${@:2}"); echo "| $1 | $LAST s | $(peak "${@:2}") MB |"; }
+row() { LAST=$(median "${*:2}"); echo "| $1 | $LAST s | $(peak "${@:2}") MB |"; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 n="$DATA/national"
 report="report --as-of 2026-06-30 --format csv"
@@ -80,7 +84,7 @@ $track --data "$DATA/stored" ingest "$DATA/one/reports/big.csv" >/dev/null
 # Copies of that store, one per run, so that each run ingests into it as it was.
 reset_stored="rm -rf $DATA/stored-run && cp -a $DATA/stored $DATA/stored-run"
 echo "| track ingest of a second 1 M-row file into that store | $(median --prepare "sh -c '$reset_stored'" "$track --data $DATA/stored-run ingest $DATA/two/big2.csv") s | $(sh -c "$reset_stored"; peak $track --data "$DATA/stored-run" ingest "$DATA/two/big2.csv") MB |"
-row "track report on the shipped data/ (startup)" $track report --as-of 2025-12-31
+DIGITS=3 row "track report on the shipped data/ (startup)" $track report --as-of 2025-12-31
 echo
 echo "track report, one thread, against the parse-only loop: $(ratio "$one" "$floor")x with the cache, $(ratio "$cold_one" "$floor")x reading the files"
 echo "track report, one thread, against the parse-and-sum loop: $(ratio "$one" "$summed")x with the cache, $(ratio "$cold_one" "$summed")x reading the files"

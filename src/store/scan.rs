@@ -209,17 +209,17 @@ pub fn scan_parallel<S: Send>(
     Ok((states, scan))
 }
 
-/// `work` on `threads` threads (on this one if 1), each one's outcome.
+/// `work` on `threads` threads, this one among them, each one's outcome.
 fn on_threads<T: Send>(threads: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
-    if threads == 1 {
-        return vec![work()];
-    }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a scan thread panicked"))
-            .collect()
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(&work)).collect();
+        let mut outcomes = vec![work()];
+        outcomes.extend(
+            others
+                .into_iter()
+                .map(|h| h.join().expect("a scan thread panicked")),
+        );
+        outcomes
     })
 }
 
