@@ -191,29 +191,20 @@ impl Outcome {
     }
 }
 
-/// One unit's aggregate in one series and year: a flow's sum, or the
-/// latest value (boxed: most series are flows, and they stay small).
-#[derive(Clone, Debug, Default)]
-struct Acc {
+/// One unit's count of values, and a flow's sum, in one series and year.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
     sum: Decimal,
     count: u32,
-    latest: Option<Box<Latest>>,
 }
 
-impl Acc {
-    /// Takes in another thread's aggregate for the same unit.
-    fn merge(&mut self, other: Acc) {
-        self.sum += other.sum;
-        self.count += other.count;
-        if let Some(theirs) = other.latest
-            && self
-                .latest
-                .as_ref()
-                .is_none_or(|mine| theirs.is_after(mine))
-        {
-            self.latest = Some(theirs);
-        }
-    }
+/// One unit's aggregate in one series and year, as read: a flow's sum, or
+/// the latest value.
+#[derive(Clone, Copy, Debug)]
+struct Acc<'a> {
+    sum: Decimal,
+    count: u32,
+    latest: Option<&'a Latest>,
 }
 
 #[derive(Clone, Debug)]
@@ -234,46 +225,56 @@ impl Latest {
 /// per row instead of a hash, allocated only once a unit reports.
 #[derive(Clone, Debug)]
 struct Bucket {
-    units: Vec<Acc>,
+    tallies: Vec<Tally>,
+    /// Each unit's latest value, for series that do not add up. Apart from
+    /// the tallies: most series are flows, whose buckets stay 20 bytes a
+    /// unit (at thousands of units, megabytes per thread).
+    latest: Vec<Option<Box<Latest>>>,
     /// The plan's units: room made at once for all of them, not doubled
-    /// up to a third more (at thousands of units, megabytes per thread).
+    /// up to a third more.
     planned: usize,
 }
 
 impl Bucket {
     fn new(planned: usize) -> Bucket {
         Bucket {
-            units: Vec::new(),
+            tallies: Vec::new(),
+            latest: Vec::new(),
             planned,
         }
     }
 
-    fn entry(&mut self, unit: UnitId) -> &mut Acc {
+    fn tally(&mut self, unit: UnitId) -> &mut Tally {
         let i = unit.0 as usize;
-        if i >= self.units.len() {
-            if i >= self.units.capacity() {
-                self.units
-                    .reserve_exact(self.planned.max(i + 1) - self.units.len());
-            }
-            self.units.resize_with(i + 1, Acc::default);
-        }
-        &mut self.units[i]
+        grow(&mut self.tallies, i, self.planned);
+        &mut self.tallies[i]
     }
 
-    fn get(&self, unit: &UnitId) -> Option<&Acc> {
-        self.units.get(unit.0 as usize).filter(|a| a.count > 0)
+    fn latest_mut(&mut self, unit: UnitId) -> &mut Option<Box<Latest>> {
+        let i = unit.0 as usize;
+        grow(&mut self.latest, i, self.planned);
+        &mut self.latest[i]
+    }
+
+    fn acc(&self, i: usize) -> Option<Acc<'_>> {
+        let tally = self.tallies.get(i).filter(|t| t.count > 0)?;
+        Some(Acc {
+            sum: tally.sum,
+            count: tally.count,
+            latest: self.latest.get(i).and_then(|l| l.as_deref()),
+        })
+    }
+
+    fn get(&self, unit: &UnitId) -> Option<Acc<'_>> {
+        self.acc(unit.0 as usize)
     }
 
     /// The units with a value, in the plan's order.
-    fn iter(&self) -> impl Iterator<Item = (UnitId, &Acc)> {
-        self.units
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.count > 0)
-            .map(|(i, a)| (UnitId(i as u32), a))
+    fn iter(&self) -> impl Iterator<Item = (UnitId, Acc<'_>)> {
+        (0..self.tallies.len()).filter_map(|i| Some((UnitId(i as u32), self.acc(i)?)))
     }
 
-    fn values(&self) -> impl Iterator<Item = &Acc> {
+    fn values(&self) -> impl Iterator<Item = Acc<'_>> {
         self.iter().map(|(_, a)| a)
     }
 
@@ -283,14 +284,31 @@ impl Bucket {
 
     /// Takes in another thread's aggregates of the same series and year.
     fn merge(&mut self, other: Bucket) {
-        for (i, acc) in other
-            .units
-            .into_iter()
-            .enumerate()
-            .filter(|(_, a)| a.count > 0)
-        {
-            self.entry(UnitId(i as u32)).merge(acc);
+        for (i, theirs) in other.tallies.iter().enumerate() {
+            if theirs.count > 0 {
+                let mine = self.tally(UnitId(i as u32));
+                mine.sum += theirs.sum;
+                mine.count += theirs.count;
+            }
         }
+        for (i, theirs) in other.latest.into_iter().enumerate() {
+            if let Some(theirs) = theirs {
+                let mine = self.latest_mut(UnitId(i as u32));
+                if mine.as_ref().is_none_or(|m| theirs.is_after(m)) {
+                    *mine = Some(theirs);
+                }
+            }
+        }
+    }
+}
+
+/// Makes `items` reach index `i`, with room for `planned` at the first growth.
+fn grow<T: Default>(items: &mut Vec<T>, i: usize, planned: usize) {
+    if i >= items.len() {
+        if i >= items.capacity() {
+            items.reserve_exact(planned.max(i + 1) - items.len());
+        }
+        items.resize_with(i + 1, T::default);
     }
 }
 
@@ -335,6 +353,9 @@ pub struct Evaluator<'p> {
     series: Vec<Series>,
     by_indicator: Vec<Vec<usize>>,
     traced: Option<ObjectiveId>,
+    /// Whether evaluations keep each unit's part (`--by unit`): at
+    /// thousands of units, megabytes nobody reads otherwise.
+    by_unit: bool,
     trace: Vec<TraceEntry>,
     /// The last period's first and last day: rows come grouped by period.
     last_span: Option<(Period, (Date, Date))>,
@@ -382,6 +403,7 @@ impl<'p> Evaluator<'p> {
             series,
             by_indicator,
             traced: None,
+            by_unit: false,
             trace: Vec::new(),
             last_span: None,
         }
@@ -391,6 +413,12 @@ impl<'p> Evaluator<'p> {
     /// not, for `track explain`.
     pub fn trace(mut self, objective: ObjectiveId) -> Self {
         self.traced = Some(objective);
+        self
+    }
+
+    /// Keeps each unit's part of every actual (`Evaluation::by_unit`).
+    pub fn by_unit(mut self) -> Self {
+        self.by_unit = true;
         self
     }
 
@@ -407,14 +435,15 @@ impl<'p> Evaluator<'p> {
             let series = &mut self.series[index];
             let placed = series.place(obs.period, span, self.as_of);
             if let Ok(bucket) = placed {
-                let acc = series.buckets[bucket].entry(obs.unit);
-                acc.count += 1;
+                let bucket = &mut series.buckets[bucket];
+                let tally = bucket.tally(obs.unit);
+                tally.count += 1;
                 if let (true, Value::Number(n)) = (series.adds_up, &obs.value) {
-                    acc.sum += *n;
-                } else if acc
-                    .latest
-                    .as_ref()
-                    .is_none_or(|l| (span.1, obs.source) > (l.end, l.source))
+                    tally.sum += *n;
+                } else if let slot = bucket.latest_mut(obs.unit)
+                    && slot
+                        .as_ref()
+                        .is_none_or(|l| (span.1, obs.source) > (l.end, l.source))
                 {
                     let latest = Latest {
                         end: span.1,
@@ -424,9 +453,9 @@ impl<'p> Evaluator<'p> {
                     };
                     // In place: a box per value read would leave the heap
                     // of each thread full of holes.
-                    match &mut acc.latest {
+                    match slot {
                         Some(boxed) => **boxed = latest,
-                        None => acc.latest = Some(Box::new(latest)),
+                        None => *slot = Some(Box::new(latest)),
                     }
                 }
             }
@@ -465,7 +494,10 @@ impl<'p> Evaluator<'p> {
         for (index, objective) in self.plan.objectives.iter().enumerate() {
             let id = ObjectiveId(index as u32);
             let series: Vec<&Series> = self.series.iter().filter(|s| s.objective == id).collect();
-            let evaluation = judge(objective, id, &series, self.as_of, self.plan.tolerance);
+            let mut evaluation = judge(objective, id, &series, self.as_of, self.plan.tolerance);
+            if !self.by_unit {
+                evaluation.by_unit = Vec::new();
+            }
             if evaluation.status.severity() > Severity::Ok {
                 warnings.push(Warning::Objective(id));
             }
@@ -497,7 +529,7 @@ impl<'p> Evaluator<'p> {
                 .buckets
                 .iter()
                 .flat_map(|b| b.values())
-                .filter_map(|a| a.latest.as_ref())
+                .filter_map(|a| a.latest)
                 .max_by(|a, b| (a.end, a.source).cmp(&(b.end, b.source)))
                 .map(|l| l.source)
         };
@@ -522,7 +554,7 @@ impl<'p> Evaluator<'p> {
                     let bucket = series.place(entry.period, span, self.as_of).unwrap_or(0);
                     series.buckets[bucket]
                         .get(&entry.unit)
-                        .and_then(|a| a.latest.as_ref())
+                        .and_then(|a| a.latest)
                         .map(|l| l.source)
                 }
             };
@@ -545,14 +577,14 @@ fn total(series: &Series, bucket: usize) -> Option<Decimal> {
     Some(values.sum())
 }
 
-fn unit_total(series: &Series, acc: &Acc) -> Option<Decimal> {
+fn unit_total(series: &Series, acc: Acc) -> Option<Decimal> {
     if acc.count == 0 {
         return None;
     }
     if series.adds_up {
         return Some(acc.sum);
     }
-    match acc.latest.as_ref()?.value {
+    match acc.latest?.value {
         Value::Number(n) => Some(n),
         _ => None,
     }
@@ -851,7 +883,7 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
     let results: Vec<UnitResult> = units
         .iter()
         .filter_map(|(unit, acc)| {
-            let actual = match (&acc.latest, s.adds_up) {
+            let actual = match (acc.latest, s.adds_up) {
                 (_, true) => Figure::Number(acc.sum),
                 (Some(l), false) => match &l.value {
                     Value::Number(n) => Figure::Number(*n),
@@ -901,7 +933,7 @@ fn latest_overall(s: &Series) -> Option<&Latest> {
     s.buckets
         .iter()
         .flat_map(|b| b.values())
-        .filter_map(|a| a.latest.as_deref())
+        .filter_map(|a| a.latest)
         .reduce(|best, l| if l.is_after(best) { l } else { best })
 }
 
@@ -909,7 +941,7 @@ fn latest_unit(s: &Series, latest: &Latest) -> UnitId {
     s.buckets
         .iter()
         .flat_map(|b| b.iter())
-        .find(|(_, a)| a.latest.as_ref().is_some_and(|l| l.source == latest.source))
+        .find(|(_, a)| a.latest.is_some_and(|l| l.source == latest.source))
         .map(|(u, _)| u)
         .expect("the latest value belongs to a unit")
 }
@@ -928,7 +960,7 @@ mod tests {
 
     /// Feeds rows `(unit, indicator, period, value)` and judges at `as_of`.
     fn run(plan: &Plan, as_of: &str, rows: &[(&str, &str, &str, &str)]) -> Outcome {
-        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap());
+        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
         for (line, (unit, indicator, period, value)) in rows.iter().enumerate() {
             let indicator = plan.indicator_id(indicator).unwrap();
             let value = match &plan.indicator(indicator).kind {

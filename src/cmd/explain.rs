@@ -11,7 +11,7 @@ use crate::settings::Settings;
 pub fn run(settings: &Settings, args: &ExplainArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
     let id = objective_id(&plan, &args.objective)?;
-    let (outcome, _, scan) = evaluate(settings, &plan, &[], Some(id))?;
+    let (outcome, _, scan) = evaluate(settings, &plan, &[], Some(id), false)?;
     print_data_warnings(&scan.warnings, settings.style.lang);
     let evaluation = outcome
         .evaluation(id)

@@ -25,12 +25,14 @@ use crate::store::{self, Scan};
 
 /// Reads every stored report, in one pass, into an evaluation at the
 /// as-of date and into who has reported what by then, counting only
-/// `units` when given, and tracing one objective if asked.
+/// `units` when given, tracing one objective if asked, and keeping each
+/// unit's part of every actual if `by_unit`.
 pub(crate) fn evaluate(
     settings: &Settings,
     plan: &Plan,
     units: &[UnitId],
     traced: Option<ObjectiveId>,
+    by_unit: bool,
 ) -> Result<(Outcome, Completeness, Scan)> {
     let reports = settings.store.reports()?;
     let received = reports.received();
@@ -39,6 +41,11 @@ pub(crate) fn evaluate(
         let evaluator = match traced {
             Some(id) => evaluator.trace(id),
             None => evaluator,
+        };
+        let evaluator = if by_unit {
+            evaluator.by_unit()
+        } else {
+            evaluator
         };
         (
             evaluator,

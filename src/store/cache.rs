@@ -302,12 +302,21 @@ fn stamp(hasher: &mut Sha256, meta: &fs::Metadata, began: SystemTime) -> Option<
     ] {
         hasher.update(n.to_le_bytes());
     }
+    // To the nanosecond: whole seconds would ask up to a second more.
     let settled = began
         .checked_sub(SETTLED)?
         .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as i64;
-    Some(meta.mtime() < settled && meta.ctime() < settled)
+        .ok()?;
+    let at = |secs: i64, nanos: i64| {
+        Some(Duration::new(
+            u64::try_from(secs).ok()?,
+            u32::try_from(nanos).ok()?,
+        ))
+    };
+    Some(
+        at(meta.mtime(), meta.mtime_nsec())? < settled
+            && at(meta.ctime(), meta.ctime_nsec())? < settled,
+    )
 }
 
 #[cfg(not(unix))]
