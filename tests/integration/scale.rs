@@ -1,6 +1,6 @@
 //! The benchmark generator's data (`examples/gen_reports.rs`) is a valid
-//! store, and reading it on several threads gives exactly what one thread
-//! gives. Timings live in the benchmark (README, "Performance"), never here.
+//! store, and reading it on several threads, from the files or from the
+//! cache, gives exactly what one thread reading the files gives. Timings live in the benchmark (README, "Performance"), never here.
 
 use super::track;
 
@@ -21,14 +21,20 @@ fn gen_reports() -> std::path::PathBuf {
     path
 }
 
-fn output(data: &std::path::Path, threads: &str, args: &[&str]) -> String {
-    let out = track()
-        .arg("--data")
+/// `track ARGS` on `threads` threads, reading the files (`cache` false) or
+/// using the cache as a user's run does.
+fn output(data: &std::path::Path, threads: &str, args: &[&str], cache: bool) -> String {
+    let mut cmd = track();
+    cmd.arg("--data")
         .arg(data)
         .args(["--threads", threads])
-        .args(args)
-        .output()
-        .expect("track runs");
+        .args(args);
+    if cache {
+        cmd.env_remove("TRACK_NO_CACHE");
+    } else {
+        cmd.env("TRACK_NO_CACHE", "1");
+    }
+    let out = cmd.output().expect("track runs");
     assert!(
         out.status.success(),
         "{}",
@@ -51,9 +57,9 @@ fn generated_data_is_valid_and_threads_change_nothing() {
         .status()
         .expect("the generator runs");
     assert!(status.success());
-    let validated = output(dir.path(), "2", &["validate"]);
+    let validated = output(dir.path(), "2", &["validate"], false);
     assert!(validated.contains(", 30000 values"), "{validated}");
-    for args in [
+    let questions: [&[&str]; 4] = [
         &[
             "report",
             "--as-of",
@@ -73,14 +79,31 @@ fn generated_data_is_valid_and_threads_change_nothing() {
             "json",
         ],
         &["completeness", "--as-of", "2026-01-31", "--format", "csv"],
-    ] {
-        let one = output(dir.path(), "1", args);
+    ];
+    let mut answers = Vec::new();
+    for args in questions {
+        let one = output(dir.path(), "1", args, false);
         for threads in ["2", "3"] {
             assert_eq!(
-                output(dir.path(), threads, args),
+                output(dir.path(), threads, args, false),
                 one,
                 "{args:?} on {threads} threads"
             );
         }
+        answers.push(one);
     }
+    // Once the files have settled, the first pass writes the cache (three
+    // segments, from three threads); every pass after it reads the cache,
+    // on any number of threads, and answers as the files did.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    for threads in ["3", "1", "2"] {
+        for (args, answer) in questions.iter().zip(&answers) {
+            assert_eq!(
+                &output(dir.path(), threads, args, true),
+                answer,
+                "{args:?} on {threads} threads, with the cache"
+            );
+        }
+    }
+    assert!(dir.path().join(".cache/values.idx").exists());
 }
