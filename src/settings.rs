@@ -233,11 +233,23 @@ impl Write for Stdout<'_> {
 }
 
 /// Writes a whole file or nothing: a crash or an error mid-way leaves the
-/// old file (if any) untouched.
+/// old file (if any) untouched. Something that is not a file (`/dev/null`,
+/// a named pipe, a terminal) is written to as it is: renaming a temporary
+/// file over it would replace it.
 pub fn write_atomically(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .said(|| cannot_write(path.display()))?;
+        let mut out = io::BufWriter::new(file);
+        render(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -5,6 +5,7 @@
 //! a Vietnamese locale opens as it should (BOM, `;`, decimal comma).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::Result;
@@ -103,26 +104,30 @@ impl<W: Write> CsvWriter<W> {
     }
 
     pub fn row<'a>(&mut self, fields: impl IntoIterator<Item = Field<'a>>) -> Result<()> {
-        self.record.clear();
+        // The cells' strings are kept from row to row: an export writes
+        // millions of rows.
+        let mut used = 0;
         for field in fields {
-            let cell = match field {
-                Field::Text(text) => neutralise(&text).into_owned(),
-                Field::Number(n) => self.with_mark(plain(n)),
-                Field::Exact(n) => self.with_mark(n.normalize().to_string()),
-                Field::Empty => String::new(),
-            };
-            self.record.push(cell);
+            if used == self.record.len() {
+                self.record.push(String::new());
+            }
+            let cell = &mut self.record[used];
+            cell.clear();
+            let number = matches!(field, Field::Number(_) | Field::Exact(_));
+            match field {
+                Field::Text(text) => cell.push_str(&neutralise(&text)),
+                Field::Number(n) => cell.push_str(&plain(n)),
+                Field::Exact(n) => write!(cell, "{}", n.normalize())?,
+                Field::Empty => {}
+            }
+            if number && self.dialect == Dialect::ExcelVi {
+                // The decimal mark of the dialect.
+                *cell = cell.replace('.', ",");
+            }
+            used += 1;
         }
-        self.inner.write_record(&self.record)?;
+        self.inner.write_record(&self.record[..used])?;
         Ok(())
-    }
-
-    /// A number written with `.` as the dialect writes it.
-    fn with_mark(&self, text: String) -> String {
-        match self.dialect {
-            Dialect::Standard => text,
-            Dialect::ExcelVi => text.replace('.', ","),
-        }
     }
 
     pub fn finish(mut self) -> Result<()> {

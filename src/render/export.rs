@@ -6,33 +6,26 @@
 use std::io::Write;
 
 use anyhow::Result;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use super::csv::{CsvWriter, Field};
 use super::{Format, Style};
 use crate::model::{IndicatorId, Plan, UnitId, Value};
 use crate::period::Period;
 
-/// One stored value, owned (the pass that read it has ended).
-pub struct ExportRow {
+/// One stored value, as the pass reads it.
+pub struct ExportRow<'a> {
     pub unit: UnitId,
     pub indicator: IndicatorId,
     pub period: Period,
-    pub value: Value<'static>,
+    pub value: &'a Value<'a>,
     /// The note in NFC.
-    pub note: String,
+    pub note: &'a str,
     /// The stored file's name inside `reports/`.
-    pub file: String,
+    pub file: &'a str,
     pub line: u32,
     /// The file that superseded the value, for a value no longer in force.
-    pub superseded_by: Option<String>,
-}
-
-pub struct ExportView<'a> {
-    pub plan: &'a Plan,
-    pub rows: &'a [ExportRow],
-    /// Superseded values are included: `in_force` and `superseded_by` columns.
-    pub all: bool,
+    pub superseded_by: Option<&'a str>,
 }
 
 const COLUMNS: [&str; 7] = [
@@ -45,68 +38,116 @@ const COLUMNS: [&str; 7] = [
     "line",
 ];
 
-/// CSV or JSON; the caller has refused the other formats.
-pub fn render(format: Format, view: &ExportView, style: Style, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Json => json(view, out),
-        _ => csv(view, style, out),
-    }
+/// Writes the values one at a time, as they are read: ten million values
+/// are never all held.
+pub struct Exporter<'a> {
+    plan: &'a Plan,
+    /// Superseded values are included: `in_force` and `superseded_by` columns.
+    all: bool,
+    to: To<'a>,
 }
 
-fn csv(view: &ExportView, style: Style, out: &mut dyn Write) -> Result<()> {
-    let mut writer = CsvWriter::new(out, style.csv)?;
-    let mut header = COLUMNS.to_vec();
-    if view.all {
-        header.extend(["in_force", "superseded_by"]);
-    }
-    writer.header(&header)?;
-    for row in view.rows {
-        let value = match &row.value {
-            // A value as reported, every decimal kept, with the dialect's mark.
-            Value::Number(n) => Field::Exact(*n),
-            other => Field::text(view.plan.show_value(row.indicator, other)),
-        };
-        let mut record = vec![
-            Field::text(&view.plan.unit(row.unit).code),
-            Field::text(&view.plan.indicator(row.indicator).code),
-            Field::text(row.period.to_string()),
-            value,
-            Field::text(&row.note),
-            Field::text(&row.file),
-            Field::Number(row.line.into()),
-        ];
-        if view.all {
-            record.push(Field::text(row.superseded_by.is_none().to_string()));
-            record.push(Field::text(row.superseded_by.as_deref().unwrap_or("")));
-        }
-        writer.row(record)?;
-    }
-    writer.finish()
+enum To<'a> {
+    Csv(Box<CsvWriter<&'a mut dyn Write>>),
+    /// `rows` written so far: the array is closed accordingly.
+    Json {
+        out: &'a mut dyn Write,
+        rows: u64,
+    },
 }
 
-/// One object per value; the value as a report would write it (a string).
-fn json(view: &ExportView, out: &mut dyn Write) -> Result<()> {
-    let values: Vec<Json> = view
-        .rows
-        .iter()
-        .map(|row| {
-            let mut value = json!({
-                "unit": view.plan.unit(row.unit).code,
-                "indicator": view.plan.indicator(row.indicator).code,
-                "period": row.period.to_string(),
-                "value": view.plan.show_value(row.indicator, &row.value),
-                "note": row.note,
-                "file": row.file,
-                "line": row.line,
-            });
-            if view.all {
-                value["in_force"] = json!(row.superseded_by.is_none());
-                value["superseded_by"] = json!(row.superseded_by.as_deref().unwrap_or(""));
+impl<'a> Exporter<'a> {
+    /// CSV or JSON (the caller has refused the other formats); writes the
+    /// header or opens the array.
+    pub fn new(
+        format: Format,
+        plan: &'a Plan,
+        all: bool,
+        style: Style,
+        out: &'a mut dyn Write,
+    ) -> Result<Exporter<'a>> {
+        let to = match format {
+            Format::Json => {
+                out.write_all(b"[")?;
+                To::Json { out, rows: 0 }
             }
-            value
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &values)?;
-    writeln!(out)?;
-    Ok(())
+            _ => {
+                let mut writer = CsvWriter::new(out, style.csv)?;
+                let mut header = COLUMNS.to_vec();
+                if all {
+                    header.extend(["in_force", "superseded_by"]);
+                }
+                writer.header(&header)?;
+                To::Csv(Box::new(writer))
+            }
+        };
+        Ok(Exporter { plan, all, to })
+    }
+
+    pub fn row(&mut self, row: &ExportRow) -> Result<()> {
+        let plan = self.plan;
+        match &mut self.to {
+            To::Csv(writer) => {
+                let value = match row.value {
+                    // A value as reported, every decimal kept, with the dialect's mark.
+                    Value::Number(n) => Field::Exact(*n),
+                    other => Field::text(plan.show_value(row.indicator, other)),
+                };
+                let mut record = vec![
+                    Field::text(&plan.unit(row.unit).code),
+                    Field::text(&plan.indicator(row.indicator).code),
+                    Field::text(row.period.to_string()),
+                    value,
+                    Field::text(row.note),
+                    Field::text(row.file),
+                    Field::text(row.line.to_string()),
+                ];
+                if self.all {
+                    record.push(Field::text(row.superseded_by.is_none().to_string()));
+                    record.push(Field::text(row.superseded_by.unwrap_or("")));
+                }
+                writer.row(record)
+            }
+            // One object per value; the value as a report would write it (a
+            // string). Laid out as `serde_json::to_writer_pretty` lays out
+            // the whole array.
+            To::Json { out, rows } => {
+                let mut value = json!({
+                    "unit": plan.unit(row.unit).code,
+                    "indicator": plan.indicator(row.indicator).code,
+                    "period": row.period.to_string(),
+                    "value": plan.show_value(row.indicator, row.value),
+                    "note": row.note,
+                    "file": row.file,
+                    "line": row.line,
+                });
+                if self.all {
+                    value["in_force"] = json!(row.superseded_by.is_none());
+                    value["superseded_by"] = json!(row.superseded_by.unwrap_or(""));
+                }
+                out.write_all(if *rows == 0 { b"\n" } else { b",\n" })?;
+                // JSON strings escape line breaks, so every line break here
+                // is the layout's own.
+                for (i, line) in serde_json::to_string_pretty(&value)?.lines().enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    write!(out, "  {line}")?;
+                }
+                *rows += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the output: closes the array, flushes the CSV.
+    pub fn finish(self) -> Result<()> {
+        match self.to {
+            To::Csv(writer) => writer.finish(),
+            To::Json { out, rows } => {
+                out.write_all(if rows == 0 { b"]\n" } else { b"\n]\n" })?;
+                Ok(())
+            }
+        }
+    }
 }

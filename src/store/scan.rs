@@ -109,6 +109,44 @@ pub fn scan_all(
     pass.finish(files)
 }
 
+/// Like `scan` (one thread, files in order, values in force), but from the
+/// cache where its key matches: the second pass of a command that checked
+/// the files with `scan_parallel` first and writes values as they come. A
+/// block the cache can no longer give is an error then, not a fallback:
+/// values were already handed on.
+pub fn scan_again(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    mut sink: impl FnMut(&Observation),
+) -> Result<Scan> {
+    let pass = Pass::new(plan, reports, options);
+    let count = reports.files.len();
+    if let Some(cache) = Cache::new(plan, reports, options)
+        && let Some(index) = cache.load(count)
+        && let Some(segments) = cache.open(&index)
+    {
+        let mut files = Vec::with_capacity(count);
+        let mut buf = Vec::new();
+        for file in 0..count {
+            let name = &pass.names[file];
+            let Some(trailer) =
+                cache::read(plan, &index, &segments, file, name, &mut buf, &mut sink)
+            else {
+                bail!("the cache in `.cache/` changed while it was read; run the command again");
+            };
+            files.push(FilePass {
+                problems: trailer.problems,
+                rows: trailer.rows,
+                superseded: trailer.superseded,
+                clashes: Vec::new(),
+            });
+        }
+        return pass.finish(files);
+    }
+    scan(plan, reports, options, sink)
+}
+
 /// Like `scan`, on `options.threads` threads: each takes the next file not
 /// yet taken and feeds its values into a state of its own made by `init`;
 /// the states come back for the caller to merge. Problems are reported

@@ -164,6 +164,34 @@ fn output_file_takes_its_format_from_the_extension() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
 }
 
+/// `-o` onto something that is not a file (a named pipe here; `/dev/null`
+/// alike) writes into it: a temporary file renamed over it would replace it.
+#[cfg(unix)]
+#[test]
+fn output_into_a_named_pipe_keeps_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("report.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    track()
+        .args(["report", "--as-of", "2025-06-30", "-o"])
+        .arg(&pipe)
+        .assert()
+        .success();
+    assert!(reader.join().unwrap().starts_with("objective,"));
+    let kind = std::fs::metadata(&pipe).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
 #[test]
 fn a_reader_that_goes_away_is_not_an_error() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("track"))
