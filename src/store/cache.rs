@@ -67,8 +67,13 @@ struct Block {
 }
 
 impl Block {
-    fn end(&self) -> u64 {
-        self.offset + self.values + self.strings + self.trailer
+    /// Where the block ends; `None` for a damaged index whose lengths
+    /// overflow.
+    fn end(&self) -> Option<u64> {
+        self.offset
+            .checked_add(self.values)?
+            .checked_add(self.strings)?
+            .checked_add(self.trailer)
     }
 }
 
@@ -164,7 +169,10 @@ impl Cache {
         index
             .blocks
             .iter()
-            .all(|b| b.end() <= lengths[b.segment as usize])
+            .all(|b| {
+                b.end()
+                    .is_some_and(|end| end <= lengths[b.segment as usize])
+            })
             .then_some(files)
     }
 
@@ -190,8 +198,8 @@ impl Cache {
             .ok()?;
         }
         let segment = tempfile::Builder::new()
-            .prefix("values-")
-            .suffix(".seg")
+            .prefix(".values-")
+            .suffix(".tmp")
             .tempfile_in(&self.dir)
             .ok()?;
         let file = BufWriter::with_capacity(1 << 16, segment.reopen().ok()?);
@@ -235,19 +243,55 @@ impl Cache {
         let Some(blocks) = blocks.into_iter().collect::<Option<Vec<Block>>>() else {
             return Err(io::Error::other("a file without a block"));
         };
+        // Named as segments only now: until then, a pass committing at the
+        // same moment takes them for no segment of an earlier cache.
         let mut names = Vec::with_capacity(segments.len());
         for segment in segments {
-            let (_, path) = segment.keep().map_err(|e| e.error)?;
-            names.push(file_name(&path)?);
+            let temp = file_name(segment.path())?;
+            let name = format!(
+                "values-{}.seg",
+                &temp[".values-".len()..temp.len() - ".tmp".len()]
+            );
+            segment.persist(self.dir.join(&name)).map_err(|e| e.error)?;
+            names.push(name);
         }
+        let written = self.write_index(&names, &blocks);
+        if written.is_err() {
+            for name in &names {
+                let _ = fs::remove_file(self.dir.join(name));
+            }
+        }
+        written?;
+        // Segments of earlier caches, once a minute old: younger ones may
+        // be those of a pass committing at this very moment. (Were one
+        // taken away, that pass's cache would fail to open, and be read
+        // from the files and written again.)
+        for entry in fs::read_dir(&self.dir)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(60)));
+            if old
+                && name.starts_with("values-")
+                && name.ends_with(".seg")
+                && !names.contains(&name)
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+
+    fn write_index(&self, names: &[String], blocks: &[Block]) -> io::Result<()> {
         let mut index = MAGIC.to_vec();
         index.extend_from_slice(&self.key);
         put(&mut index, names.len() as u64);
-        for name in &names {
+        for name in names {
             put_text(&mut index, name);
         }
         put(&mut index, blocks.len() as u64);
-        for b in &blocks {
+        for b in blocks {
             for n in [
                 u64::from(b.segment),
                 b.offset,
@@ -265,15 +309,6 @@ impl Cache {
             .tempfile_in(&self.dir)?;
         temp.write_all(&index)?;
         temp.persist(self.dir.join(INDEX)).map_err(|e| e.error)?;
-        // Segments of earlier caches. One a pass is writing at this moment
-        // may go too: that pass's cache then fails to open, and is read
-        // from the files and written again.
-        for entry in fs::read_dir(&self.dir)?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("values-") && name.ends_with(".seg") && !names.contains(&name) {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
         Ok(())
     }
 }
@@ -313,10 +348,10 @@ fn stamp(hasher: &mut Sha256, meta: &fs::Metadata, began: SystemTime) -> Option<
             u32::try_from(nanos).ok()?,
         ))
     };
-    Some(
-        at(meta.mtime(), meta.mtime_nsec())? < settled
-            && at(meta.ctime(), meta.ctime_nsec())? < settled,
-    )
+    // The change time moves with every write (and cannot be set back); a
+    // modification time in the future (a zip from another time zone) is
+    // no reason not to cache.
+    Some(at(meta.ctime(), meta.ctime_nsec())? < settled)
 }
 
 #[cfg(not(unix))]
@@ -417,7 +452,7 @@ pub(super) fn read(
     mut feed: impl FnMut(&Observation),
 ) -> Option<Trailer> {
     let block = index.blocks[file];
-    buf.resize(usize::try_from(block.end() - block.offset).ok()?, 0);
+    buf.resize(usize::try_from(block.end()? - block.offset).ok()?, 0);
     read_at(&segments[block.segment as usize], buf, block.offset).ok()?;
     if checksum(buf) != block.check {
         return None;
