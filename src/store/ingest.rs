@@ -1192,9 +1192,13 @@ fn remove_stale_parts(dir: &Path, ours: &[&Path]) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        // By name: `ours` may be relative (`--data data`) where the
+        // folder's entries are not, or the other way round.
         if name.starts_with(PART_PREFIX)
             && name.ends_with(PART_SUFFIX)
-            && !ours.contains(&entry.path().as_path())
+            && !ours
+                .iter()
+                .any(|p| p.file_name() == Some(entry.file_name().as_os_str()))
         {
             let _ = fs::remove_file(entry.path());
         }

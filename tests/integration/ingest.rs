@@ -811,3 +811,34 @@ fn a_file_with_only_a_header_is_stored_with_a_warning() {
         "{stderr}"
     );
 }
+
+/// `--data` as a relative path (the default, `data`, is one): the ingest
+/// lands, and leaves no temporary file behind.
+#[test]
+fn an_ingest_into_a_data_folder_given_relative_lands() {
+    let scratch = fresh();
+    let parent = scratch.path().parent().unwrap();
+    let name = scratch.path().file_name().unwrap();
+    std::fs::write(
+        parent.join(format!("{}-new.csv", name.to_string_lossy())),
+        "unit,indicator,period,value,note\nSKHCN,tasks-accepted,2025-H1,4,\n",
+    )
+    .unwrap();
+    track()
+        .current_dir(parent)
+        .arg("--data")
+        .arg(name)
+        .arg("ingest")
+        .arg(format!("{}-new.csv", name.to_string_lossy()))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ingested: 1 file, 1 value"));
+    std::fs::remove_file(parent.join(format!("{}-new.csv", name.to_string_lossy()))).unwrap();
+    let mut stored: Vec<String> = std::fs::read_dir(scratch.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    stored.sort();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert!(stored.contains(&"manifest.json".to_string()), "{stored:?}");
+}
