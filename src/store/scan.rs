@@ -135,12 +135,7 @@ pub fn scan_again(
             else {
                 bail!("the cache in `.cache/` changed while it was read; run the command again");
             };
-            files.push(FilePass {
-                problems: trailer.problems,
-                rows: trailer.rows,
-                superseded: trailer.superseded,
-                clashes: Vec::new(),
-            });
+            files.push(trailer.into());
         }
         return pass.finish(files);
     }
@@ -290,15 +285,7 @@ fn from_cache<S: Send>(
             let trailer = cache::read(pass.plan, index, segments, file, name, &mut buf, |obs| {
                 feed(&mut state, obs)
             })?;
-            done.push((
-                file,
-                FilePass {
-                    problems: trailer.problems,
-                    rows: trailer.rows,
-                    superseded: trailer.superseded,
-                    clashes: Vec::new(),
-                },
-            ));
+            done.push((file, trailer.into()));
         }
     };
     let mut states = Vec::with_capacity(threads);
@@ -326,6 +313,18 @@ struct FilePass {
     rows: u64,
     superseded: u64,
     clashes: Vec<Clash>,
+}
+
+/// A file's pass as the cache kept it: a pass it was kept from had no clash.
+impl From<Trailer> for FilePass {
+    fn from(trailer: Trailer) -> FilePass {
+        FilePass {
+            problems: trailer.problems,
+            rows: trailer.rows,
+            superseded: trailer.superseded,
+            clashes: Vec::new(),
+        }
+    }
 }
 
 /// One pass over a set of reports: what every file's reading shares.
