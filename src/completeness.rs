@@ -147,8 +147,10 @@ pub struct Duty {
     pub unit: UnitId,
     pub indicator: IndicatorId,
     pub cadence: Cadence,
-    /// Every owed period, in time order, with its due date and mark.
-    pub reports: Vec<Owed>,
+    /// The mark of every owed period of the cadence, in time order
+    /// (`Completeness::reports` pairs them with their periods): a byte
+    /// each, so the matrix of thousands of units stays small.
+    pub marks: Vec<Mark>,
     pub tally: Tally,
 }
 
@@ -188,9 +190,39 @@ pub struct Completeness {
     pub total: Tally,
     /// Missing reports, by unit and then period.
     pub overdue: Vec<Overdue>,
+    /// The periods owed by the as-of date, with their due dates, for
+    /// each cadence: the same for every duty of that cadence.
+    owed: [Vec<(Period, Date)>; 4],
 }
 
 impl Completeness {
+    /// A duty's owed reports, in time order (none after `finish_summary`).
+    pub fn reports<'a>(&'a self, duty: &'a Duty) -> impl Iterator<Item = Owed> + 'a {
+        let owed = &self.owed[cadence_index(duty.cadence)];
+        owed.iter()
+            .zip(&duty.marks)
+            .map(|(&(period, due), &mark)| Owed { period, due, mark })
+    }
+
+    /// The tally of a unit that has a duty.
+    pub fn unit_tally(&self, unit: UnitId) -> Option<&Tally> {
+        let at = self.by_unit.binary_search_by_key(&unit, |(u, _)| *u).ok()?;
+        Some(&self.by_unit[at].1)
+    }
+
+    /// The tally of an indicator that some unit must report.
+    pub fn indicator_tally(&self, indicator: IndicatorId) -> Option<&Tally> {
+        let at = self
+            .by_indicator
+            .binary_search_by_key(&indicator, |(i, _)| *i)
+            .ok()?;
+        Some(&self.by_indicator[at].1)
+    }
+
+    /// Whether no report at all is owed yet.
+    pub fn nothing_due(&self) -> bool {
+        self.total.expected == 0
+    }
     /// Only the missing reports of these units and indicators (all when a
     /// list is empty): what `track report` warns about under its filters.
     pub fn overdue_for<'a>(
@@ -360,13 +392,7 @@ impl<'p> Tracker<'p> {
                 })
                 .collect()
         };
-        let owed_by_cadence = [
-            Cadence::Year,
-            Cadence::HalfYear,
-            Cadence::Quarter,
-            Cadence::Month,
-        ]
-        .map(|c| (c, owed_in(c)));
+        let owed_by_cadence = CADENCES.map(owed_in);
         let mut duties = Vec::new();
         let mut periods = FxHashSet::default();
         for (u, _) in plan.units.iter().enumerate() {
@@ -381,15 +407,10 @@ impl<'p> Tracker<'p> {
                     unit,
                     indicator: id,
                     cadence: indicator.cadence,
-                    reports: Vec::new(),
+                    marks: Vec::new(),
                     tally: Tally::default(),
                 };
-                let owed_years = owed_by_cadence
-                    .iter()
-                    .find(|(cadence, _)| *cadence == indicator.cadence)
-                    .map(|(_, years)| years)
-                    .expect("every cadence is listed");
-                for (year, owed) in owed_years {
+                for (year, owed) in &owed_by_cadence[cadence_index(indicator.cadence)] {
                     let cover = self
                         .slot(unit, id, *year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
@@ -406,7 +427,7 @@ impl<'p> Tracker<'p> {
                         };
                         duty.tally.count(mark);
                         if matrix {
-                            duty.reports.push(Owed { period, due, mark });
+                            duty.marks.push(mark);
                         }
                         if mark == Mark::Missing {
                             // Grouped by unit and period: one warning names
@@ -463,7 +484,30 @@ impl<'p> Tracker<'p> {
             by_indicator,
             total: total.with_rate(),
             overdue,
+            owed: owed_by_cadence.map(|years| {
+                years
+                    .into_iter()
+                    .flat_map(|(_, owed)| owed)
+                    .map(|(period, due, _, _)| (period, due))
+                    .collect()
+            }),
         }
+    }
+}
+
+const CADENCES: [Cadence; 4] = [
+    Cadence::Year,
+    Cadence::HalfYear,
+    Cadence::Quarter,
+    Cadence::Month,
+];
+
+fn cadence_index(cadence: Cadence) -> usize {
+    match cadence {
+        Cadence::Year => 0,
+        Cadence::HalfYear => 1,
+        Cadence::Quarter => 2,
+        Cadence::Month => 3,
     }
 }
 
@@ -522,12 +566,12 @@ mod tests {
             plan.unit_id(unit).unwrap(),
             plan.indicator_id(indicator).unwrap(),
         );
-        c.duties
+        let duty = c
+            .duties
             .iter()
             .find(|d| d.unit == u && d.indicator == i)
-            .unwrap()
-            .reports
-            .iter()
+            .unwrap();
+        c.reports(duty)
             .map(|o| (o.period.to_string(), o.mark))
             .collect()
     }

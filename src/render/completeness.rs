@@ -8,14 +8,18 @@ use std::io::Write;
 use anyhow::Result;
 use comfy_table::{Attribute, Cell, CellAlignment, Color};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
 use super::csv::{CsvWriter, Field};
-use super::table::{Unbreakable, new_table};
+use super::json::{PrettyObject, Shown};
+use super::table::{LongTable, Unbreakable, new_table, text_width};
 use super::words::{Words, count};
 use super::{Format, Style, json_number};
 use crate::completeness::{Completeness, Duty, Mark, Tally, cadence_code};
 use crate::model::Plan;
+use crate::period::Period;
+use serde::Serialize;
 
 pub struct CompletenessView<'a> {
     pub plan: &'a Plan,
@@ -46,13 +50,22 @@ fn glyph(words: &Words, mark: Mark, ascii: bool) -> String {
     }
 }
 
-/// The cell of one duty in one period's column; empty when the duty's
+/// Each duty's cells in the periods' columns: empty where the duty's
 /// cadence has no such period.
-fn mark_in(duty: &Duty, period: crate::period::Period) -> Option<Mark> {
-    duty.reports
-        .iter()
-        .find(|o| o.period == period)
-        .map(|o| o.mark)
+fn marks_by_column(
+    c: &Completeness,
+    duty: &Duty,
+    column_of: &FxHashMap<Period, usize>,
+) -> Vec<Option<Mark>> {
+    let mut cells = vec![None; c.periods.len()];
+    for owed in c.reports(duty) {
+        cells[column_of[&owed.period]] = Some(owed.mark);
+    }
+    cells
+}
+
+fn columns(c: &Completeness) -> FxHashMap<Period, usize> {
+    c.periods.iter().enumerate().map(|(i, &p)| (p, i)).collect()
 }
 
 /// `75% (3/4)`.
@@ -133,18 +146,42 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
     let c = view.completeness;
     let words = Words::new(view.plan, style.lang);
     let pick = |en, vi| style.lang.pick(en, vi);
-    if c.duties.iter().all(|d| d.reports.is_empty()) {
+    if c.nothing_due() {
         writeln!(out, "{}", nothing_due(&words, c))?;
         return Ok(());
     }
-    let mut matrix = new_table(style);
     let mut header = vec![
         pick("unit", "đơn vị").to_string(),
         pick("indicator", "chỉ tiêu").to_string(),
     ];
     header.extend(c.periods.iter().map(|p| p.to_string()));
     header.push(pick("rate", "tỷ lệ nộp").to_string());
-    matrix.set_header(header);
+    let column_of = columns(c);
+    // Thousands of units make a matrix of millions of cells: measured in
+    // one pass, then drawn a block at a time. Codes, marks and counts are
+    // never cut to fit a terminal.
+    let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
+    let last = widths.len() - 1;
+    let mut previous = None;
+    for duty in &c.duties {
+        if previous != Some(duty.unit) {
+            widths[0] = widths[0].max(text_width(&view.plan.unit(duty.unit).code));
+        }
+        previous = Some(duty.unit);
+        widths[1] = widths[1].max(text_width(&view.plan.indicator(duty.indicator).code));
+        for owed in c.reports(duty) {
+            let width = text_width(&glyph(&words, owed.mark, style.ascii));
+            let column = 2 + column_of[&owed.period];
+            widths[column] = widths[column].max(width);
+        }
+        widths[last] = widths[last].max(text_width(&rate(&words, &duty.tally)));
+    }
+    let mut matrix = LongTable::new(
+        style,
+        header.into_iter().map(Cell::new).collect(),
+        widths,
+        out,
+    );
     let mut previous = None;
     for duty in &c.duties {
         let unit = (previous != Some(duty.unit)).then(|| &view.plan.unit(duty.unit).code);
@@ -153,20 +190,17 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
             Cell::new(unit.map_or("", |u| u.as_str())),
             Cell::new(&view.plan.indicator(duty.indicator).code),
         ];
-        for &period in &c.periods {
-            row.push(match mark_in(duty, period) {
+        for mark in marks_by_column(c, duty, &column_of) {
+            row.push(match mark {
                 None => Cell::new(""),
                 Some(mark) => mark_cell(glyph(&words, mark, style.ascii), mark, style.color)
                     .set_alignment(CellAlignment::Center),
             });
         }
         row.push(Cell::new(rate(&words, &duty.tally)).set_alignment(CellAlignment::Right));
-        matrix.add_row(row);
+        matrix.row(row)?;
     }
-    // Codes, marks and counts are never cut to fit a terminal; names and
-    // titles wrap between words.
-    Unbreakable::measure(&matrix, &[]).constrain(&mut matrix);
-    writeln!(out, "{matrix}")?;
+    matrix.finish()?;
     writeln!(out, "{}", legend(&words, c, style.ascii))?;
 
     let counts = [
@@ -264,7 +298,7 @@ fn markdown(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Resul
         pick("as of", "tính đến"),
         words.date(c.as_of)
     )?;
-    if c.duties.iter().all(|d| d.reports.is_empty()) {
+    if c.nothing_due() {
         writeln!(out, "{}", nothing_due(&words, c))?;
         return Ok(());
     }
@@ -276,13 +310,14 @@ fn markdown(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Resul
     header.push(pick("Rate", "Tỷ lệ nộp").to_string());
     writeln!(out, "| {} |", header.join(" | "))?;
     writeln!(out, "|---|---|{}--:|", ":-:|".repeat(c.periods.len()))?;
+    let column_of = columns(c);
     for duty in &c.duties {
         let mut cells = vec![
             format!("`{}`", view.plan.unit(duty.unit).code),
             format!("`{}`", view.plan.indicator(duty.indicator).code),
         ];
-        for &period in &c.periods {
-            cells.push(match mark_in(duty, period) {
+        for mark in marks_by_column(c, duty, &column_of) {
+            cells.push(match mark {
                 None => String::new(),
                 Some(Mark::Missing) => format!("**{}**", glyph(&words, Mark::Missing, false)),
                 Some(mark) => glyph(&words, mark, false),
@@ -370,17 +405,9 @@ fn csv(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<()>
     ])?;
     let c = view.completeness;
     for duty in &c.duties {
-        let unit_rate = c
-            .by_unit
-            .iter()
-            .find(|(u, _)| *u == duty.unit)
-            .and_then(|(_, t)| t.rate);
-        let indicator_rate = c
-            .by_indicator
-            .iter()
-            .find(|(i, _)| *i == duty.indicator)
-            .and_then(|(_, t)| t.rate);
-        for owed in &duty.reports {
+        let unit_rate = c.unit_tally(duty.unit).and_then(|t| t.rate);
+        let indicator_rate = c.indicator_tally(duty.indicator).and_then(|t| t.rate);
+        for owed in c.reports(duty) {
             writer.row([
                 Field::text(&view.plan.unit(duty.unit).code),
                 Field::text(&view.plan.indicator(duty.indicator).code),
@@ -394,6 +421,45 @@ fn csv(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<()>
         }
     }
     writer.finish()
+}
+
+/// A duty in JSON: typed rather than a `json!` value, as there are
+/// thousands of them with dozens of reports each.
+#[derive(Serialize)]
+struct DutyJson<'a> {
+    unit: &'a str,
+    indicator: &'a str,
+    cadence: &'static str,
+    reports: Vec<OwedJson>,
+    tally: TallyJson,
+}
+
+#[derive(Serialize)]
+struct OwedJson {
+    period: Shown<Period>,
+    due: Shown<jiff::civil::Date>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct TallyJson {
+    expected: u32,
+    reported: u32,
+    late: u32,
+    missing: u32,
+    rate: Value,
+}
+
+impl From<&Tally> for TallyJson {
+    fn from(t: &Tally) -> TallyJson {
+        TallyJson {
+            expected: t.expected,
+            reported: t.reported,
+            late: t.late,
+            missing: t.missing,
+            rate: t.rate.map_or(Value::Null, json_number),
+        }
+    }
 }
 
 fn tally_json(t: &Tally) -> Value {
@@ -418,40 +484,54 @@ fn json(view: &CompletenessView, out: &mut dyn Write) -> Result<()> {
         }
         Value::Object(map)
     };
-    let document = json!({
-        "plan": plan.code,
-        "as_of": c.as_of.to_string(),
-        "due_days": c.due_days,
-        "periods": c.periods.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        "duties": c.duties.iter().map(|d| {
-            let mut v = json!({
-                "unit": plan.unit(d.unit).code,
-                "indicator": plan.indicator(d.indicator).code,
-                "cadence": cadence_code(d.cadence),
-                "reports": d.reports.iter().map(|o| json!({
-                    "period": o.period.to_string(),
-                    "due": o.due.to_string(),
-                    "status": o.mark.code(),
-                })).collect::<Vec<_>>(),
-            });
-            v["tally"] = tally_json(&d.tally);
-            v
-        }).collect::<Vec<_>>(),
-        "by_unit": c.by_unit.iter()
-            .map(|(u, t)| keyed("unit", &plan.unit(*u).code, t))
-            .collect::<Vec<_>>(),
-        "by_indicator": c.by_indicator.iter()
-            .map(|(i, t)| keyed("indicator", &plan.indicator(*i).code, t))
-            .collect::<Vec<_>>(),
-        "total": tally_json(&c.total),
-        "missing": c.overdue.iter().map(|o| json!({
+    // Written a duty at a time: the whole document of thousands of units
+    // would be gigabytes as one value.
+    let mut document = PrettyObject::new(out)?;
+    document.field("plan", &plan.code)?;
+    document.field("as_of", &c.as_of.to_string())?;
+    document.field("due_days", &c.due_days)?;
+    document.field(
+        "periods",
+        &c.periods.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+    )?;
+    document.array(
+        "duties",
+        c.duties.iter().map(|d| DutyJson {
+            unit: &plan.unit(d.unit).code,
+            indicator: &plan.indicator(d.indicator).code,
+            cadence: cadence_code(d.cadence),
+            reports: c
+                .reports(d)
+                .map(|o| OwedJson {
+                    period: Shown(o.period),
+                    due: Shown(o.due),
+                    status: o.mark.code(),
+                })
+                .collect(),
+            tally: TallyJson::from(&d.tally),
+        }),
+    )?;
+    document.array(
+        "by_unit",
+        c.by_unit
+            .iter()
+            .map(|(u, t)| keyed("unit", &plan.unit(*u).code, t)),
+    )?;
+    document.array(
+        "by_indicator",
+        c.by_indicator
+            .iter()
+            .map(|(i, t)| keyed("indicator", &plan.indicator(*i).code, t)),
+    )?;
+    document.field("total", &tally_json(&c.total))?;
+    document.array(
+        "missing",
+        c.overdue.iter().map(|o| json!({
             "unit": plan.unit(o.unit).code,
             "period": o.period.to_string(),
             "due": o.due.to_string(),
             "indicators": o.indicators.iter().map(|&i| plan.indicator(i).code.as_str()).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)?;
-    Ok(())
+        })),
+    )?;
+    document.finish()
 }

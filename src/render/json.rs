@@ -157,3 +157,126 @@ fn measure(plan: &Plan, objective: &Objective) -> String {
         }
     }
 }
+
+/// A JSON object written a field at a time, laid out as
+/// `serde_json::to_writer_pretty` lays out the whole object: for documents
+/// with an array too long to build as one value (the completeness matrix,
+/// every value behind an objective).
+pub(super) struct PrettyObject<'a> {
+    out: &'a mut dyn Write,
+    fields: usize,
+    buf: Vec<u8>,
+}
+
+impl<'a> PrettyObject<'a> {
+    pub(super) fn new(out: &'a mut dyn Write) -> Result<PrettyObject<'a>> {
+        out.write_all(b"{")?;
+        Ok(PrettyObject {
+            out,
+            fields: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    fn key(&mut self, key: &str) -> Result<()> {
+        self.out
+            .write_all(if self.fields == 0 { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.write_all(b": ")?;
+        self.fields += 1;
+        Ok(())
+    }
+
+    pub(super) fn field(&mut self, key: &str, value: &impl serde::Serialize) -> Result<()> {
+        self.key(key)?;
+        indented(self.out, &mut self.buf, value, 1)
+    }
+
+    /// An array whose items are made one at a time.
+    pub(super) fn array<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<()> {
+        self.key(key)?;
+        self.out.write_all(b"[")?;
+        let mut count = 0;
+        for item in items {
+            self.out
+                .write_all(if count == 0 { b"\n    " } else { b",\n    " })?;
+            indented(self.out, &mut self.buf, &item, 2)?;
+            count += 1;
+        }
+        self.out
+            .write_all(if count == 0 { b"]" } else { b"\n  ]" })?;
+        Ok(())
+    }
+
+    /// Closes the object and ends the line.
+    pub(super) fn finish(self) -> Result<()> {
+        self.out
+            .write_all(if self.fields == 0 { b"}\n" } else { b"\n}\n" })?;
+        Ok(())
+    }
+}
+
+/// `value` laid out pretty, nested `level` deep: its first line where the
+/// cursor is, the others indented. JSON strings escape line breaks, so
+/// every line break is the layout's own.
+fn indented(
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    value: &impl serde::Serialize,
+    level: usize,
+) -> Result<()> {
+    // Laid out whole into a buffer kept from item to item, indented in it,
+    // then written at once: serde_json writes a few bytes at a time.
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, value)?;
+    let laid_out = buf.len();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'\n', &buf[from..laid_out]) {
+        buf.extend_from_within(from..=from + at);
+        for _ in 0..level {
+            buf.extend_from_slice(b"  ");
+        }
+        from += at + 1;
+    }
+    buf.extend_from_within(from..laid_out);
+    out.write_all(&buf[laid_out..])?;
+    Ok(())
+}
+
+/// A value written with `Display` (a period, a date) as a JSON string.
+pub(super) struct Shown<T>(pub T);
+
+impl<T: std::fmt::Display> serde::Serialize for Shown<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod pretty_tests {
+    use super::*;
+
+    #[test]
+    fn an_object_written_field_by_field_is_laid_out_as_serde_json_lays_it_out() {
+        let nested = json!({"a": [1, {"b": "x\ny"}], "c": {}, "d": []});
+        for items in [vec![], vec![nested.clone()], vec![nested.clone(), json!(2)]] {
+            let whole = json!({"first": nested, "items": items, "last": null});
+            let mut expected = serde_json::to_string_pretty(&whole).unwrap();
+            expected.push('\n');
+            let mut out = Vec::new();
+            let mut object = PrettyObject::new(&mut out).unwrap();
+            object.field("first", &nested).unwrap();
+            object.array("items", items.iter()).unwrap();
+            object.field("last", &Value::Null).unwrap();
+            object.finish().unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+        let mut out = Vec::new();
+        PrettyObject::new(&mut out).unwrap().finish().unwrap();
+        assert_eq!(out, b"{}\n");
+    }
+}

@@ -310,3 +310,175 @@ fn clip(text: &str, max: usize) -> String {
     let cut: String = text.chars().take(max - 1).collect();
     format!("{}…", cut.trim_end())
 }
+
+/// A table of more rows than are worth holding at once (the completeness
+/// matrix of thousands of units): comfy-table draws it a block of rows at
+/// a time, every block with the same column widths, measured beforehand,
+/// and the blocks are joined where their borders meet. The result is the
+/// table comfy-table draws whole, in memory of one block.
+pub(super) struct LongTable<'a> {
+    style: Style,
+    header: Vec<Cell>,
+    /// Each column's widest cell or header, without padding.
+    widths: Vec<usize>,
+    rows: Vec<Vec<Cell>>,
+    block: usize,
+    /// Lines written so far (the top border and header once drawn).
+    started: bool,
+    /// The bottom border of the last block drawn, written at the end.
+    bottom: Option<String>,
+    out: &'a mut dyn Write,
+}
+
+impl<'a> LongTable<'a> {
+    /// `widths` must hold every cell's width (`UnicodeWidthStr`) and the
+    /// header's: no cell is ever wrapped, as `Unbreakable` keeps codes,
+    /// marks and counts whole in a table drawn at once.
+    pub(super) fn new(
+        style: Style,
+        header: Vec<Cell>,
+        widths: Vec<usize>,
+        out: &'a mut dyn Write,
+    ) -> LongTable<'a> {
+        LongTable {
+            style,
+            header,
+            widths,
+            rows: Vec::new(),
+            block: 1024,
+            started: false,
+            bottom: None,
+            out,
+        }
+    }
+
+    #[cfg(test)]
+    fn block(mut self, rows: usize) -> Self {
+        self.block = rows;
+        self
+    }
+
+    pub(super) fn row(&mut self, row: Vec<Cell>) -> Result<()> {
+        self.rows.push(row);
+        if self.rows.len() >= self.block {
+            self.draw()?;
+        }
+        Ok(())
+    }
+
+    fn draw(&mut self) -> Result<()> {
+        let mut table = new_table(self.style);
+        table.set_header(self.header.clone());
+        for row in self.rows.drain(..) {
+            table.add_row(row);
+        }
+        for (index, &width) in self.widths.iter().enumerate() {
+            if let Some(column) = table.column_mut(index) {
+                let padded = width + usize::from(column.padding_width());
+                let padded = u16::try_from(padded).unwrap_or(u16::MAX);
+                column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(padded)));
+            }
+        }
+        let drawn = table.to_string();
+        let lines: Vec<&str> = drawn.lines().collect();
+        let Some((bottom, body)) = lines.split_last() else {
+            return Ok(());
+        };
+        // A block's top border, header and the line under it are the
+        // first block's; no cell wraps, so the header is one line.
+        let skip = if self.started { 3.min(body.len()) } else { 0 };
+        for line in &body[skip..] {
+            writeln!(self.out, "{line}")?;
+        }
+        self.started = true;
+        self.bottom = Some(bottom.to_string());
+        Ok(())
+    }
+
+    /// Draws what is left and the bottom border.
+    pub(super) fn finish(mut self) -> Result<()> {
+        if !self.rows.is_empty() || !self.started {
+            self.draw()?;
+        }
+        if let Some(bottom) = &self.bottom {
+            writeln!(self.out, "{bottom}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The width of a cell's text as a table measures it.
+pub(super) fn text_width(text: &str) -> usize {
+    text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(ascii: bool) -> Style {
+        Style {
+            lang: crate::lang::Lang::En,
+            color: false,
+            width: None,
+            ascii,
+            csv: crate::render::csv::Dialect::Standard,
+        }
+    }
+
+    #[test]
+    fn a_long_table_drawn_in_blocks_is_the_table_drawn_whole() {
+        let header = ["unit", "indicator", "2024-H1", "rate"];
+        let rows: Vec<[String; 4]> = (0..10)
+            .map(|n| {
+                [
+                    if n % 3 == 0 {
+                        format!("U-{n}")
+                    } else {
+                        String::new()
+                    },
+                    format!("ind-{}", n % 4),
+                    ["✓", "✗", "✓ late"][n % 3].to_string(),
+                    format!("{}% ({n}/9)", n * 10),
+                ]
+            })
+            .collect();
+        for ascii in [false, true] {
+            let mut whole = new_table(style(ascii));
+            whole.set_header(header);
+            for row in &rows {
+                whole.add_row(
+                    row.iter()
+                        .map(|t| Cell::new(t).set_alignment(CellAlignment::Right)),
+                );
+            }
+            let expected = format!("{whole}\n");
+            let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
+            for row in &rows {
+                for (w, t) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(text_width(t));
+                }
+            }
+            for block in [1, 3, 10, 100] {
+                let mut out = Vec::new();
+                let mut long = LongTable::new(
+                    style(ascii),
+                    header.iter().map(Cell::new).collect(),
+                    widths.clone(),
+                    &mut out,
+                )
+                .block(block);
+                for row in &rows {
+                    long.row(
+                        row.iter()
+                            .map(|t| Cell::new(t).set_alignment(CellAlignment::Right))
+                            .collect(),
+                    )
+                    .unwrap();
+                }
+                long.finish().unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "block {block}");
+            }
+        }
+    }
+}
