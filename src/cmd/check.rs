@@ -13,7 +13,7 @@ use crate::settings::Settings;
 
 pub fn run(settings: &Settings, args: &CheckArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
-    let (outcome, completeness, scan) = evaluate(settings, &plan, &[], None, false)?;
+    let (outcome, completeness, scan) = evaluate(settings, &plan, &[], false)?;
     let words = Words::new(&plan, settings.style.lang);
     let lang = settings.style.lang;
 

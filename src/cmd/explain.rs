@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{evaluate, objective_id, print_data_warnings};
+use super::{evaluate_traced, objective_id, print_data_warnings};
 use crate::cli::ExplainArgs;
 use crate::render::explain::{ExplainView, render};
 use crate::settings::Settings;
@@ -11,7 +11,7 @@ use crate::settings::Settings;
 pub fn run(settings: &Settings, args: &ExplainArgs) -> Result<u8> {
     let plan = settings.store.load_plan()?;
     let id = objective_id(&plan, &args.objective)?;
-    let (outcome, _, scan) = evaluate(settings, &plan, &[], Some(id), false)?;
+    let (outcome, scan) = evaluate_traced(settings, &plan, id)?;
     print_data_warnings(&scan.warnings, settings.style.lang);
     let evaluation = outcome
         .evaluation(id)

@@ -25,15 +25,38 @@ use crate::store::{self, Scan};
 
 /// Reads every stored report, in one pass, into an evaluation at the
 /// as-of date and into who has reported what by then, counting only
-/// `units` when given, tracing one objective if asked, and keeping each
-/// unit's part of every actual if `by_unit`.
+/// `units` when given, and keeping each unit's part of every actual if
+/// `by_unit`.
 pub(crate) fn evaluate(
     settings: &Settings,
     plan: &Plan,
     units: &[UnitId],
-    traced: Option<ObjectiveId>,
     by_unit: bool,
 ) -> Result<(Outcome, Completeness, Scan)> {
+    let (outcome, tracker, scan) = scan_into(settings, plan, units, None, by_unit, true)?;
+    let tracker = tracker.expect("asked for");
+    Ok((outcome, tracker.finish_summary(), scan))
+}
+
+/// The evaluation alone, tracing every value of one objective (`track
+/// explain`): no reporting duty, whose matrix costs megabytes a thread.
+pub(crate) fn evaluate_traced(
+    settings: &Settings,
+    plan: &Plan,
+    traced: ObjectiveId,
+) -> Result<(Outcome, Scan)> {
+    let (outcome, _, scan) = scan_into(settings, plan, &[], Some(traced), false, false)?;
+    Ok((outcome, scan))
+}
+
+fn scan_into<'p>(
+    settings: &Settings,
+    plan: &'p Plan,
+    units: &[UnitId],
+    traced: Option<ObjectiveId>,
+    by_unit: bool,
+    duty: bool,
+) -> Result<(Outcome, Option<Tracker<'p>>, Scan)> {
     let reports = settings.store.reports()?;
     let received = reports.received();
     let init = || {
@@ -47,10 +70,8 @@ pub(crate) fn evaluate(
         } else {
             evaluator
         };
-        (
-            evaluator,
-            Tracker::new(plan, settings.as_of).only(units, &[]),
-        )
+        let tracker = duty.then(|| Tracker::new(plan, settings.as_of).only(units, &[]));
+        (evaluator, tracker)
     };
     let (parts, scan) = store::scan_parallel(
         plan,
@@ -60,7 +81,9 @@ pub(crate) fn evaluate(
         |(evaluator, tracker), obs| {
             if units.is_empty() || units.contains(&obs.unit) {
                 evaluator.add(obs);
-                tracker.add(obs, received[obs.source.file as usize]);
+                if let Some(tracker) = tracker {
+                    tracker.add(obs, received[obs.source.file as usize]);
+                }
             }
         },
     )?;
@@ -68,9 +91,11 @@ pub(crate) fn evaluate(
     let (mut evaluator, mut tracker) = parts.next().expect("at least one thread");
     for (e, t) in parts {
         evaluator.merge(e);
-        tracker.merge(t);
+        if let (Some(mine), Some(theirs)) = (&mut tracker, t) {
+            mine.merge(theirs);
+        }
     }
-    Ok((evaluator.finish(), tracker.finish_summary(), scan))
+    Ok((evaluator.finish(), tracker, scan))
 }
 
 /// Warnings about the data (not the objectives), to standard error, in

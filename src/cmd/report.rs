@@ -25,7 +25,7 @@ pub fn run(settings: &Settings, args: &ReportArgs) -> Result<u8> {
         .collect::<Result<Vec<_>, _>>()?;
     // Each unit's part is kept only where it is shown or selects objectives.
     let by_unit = args.by == Some(Breakdown::Unit) || !units.is_empty();
-    let (outcome, completeness, scan) = evaluate(settings, &plan, &units, None, by_unit)?;
+    let (outcome, completeness, scan) = evaluate(settings, &plan, &units, by_unit)?;
     print_data_warnings(&scan.warnings, settings.style.lang);
 
     let selected = |id: ObjectiveId| {

@@ -181,7 +181,8 @@ fn table(view: &CompletenessView, style: Style, out: &mut dyn Write) -> Result<(
         header.into_iter().map(Cell::new).collect(),
         widths,
         out,
-    );
+    )
+    .when_short(|table| Unbreakable::measure(table, &[]).constrain(table));
     let mut previous = None;
     for duty in &c.duties {
         let unit = (previous != Some(duty.unit)).then(|| &view.plan.unit(duty.unit).code);

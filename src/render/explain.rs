@@ -8,11 +8,16 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::csv::{CsvWriter, Field, level_code};
+use super::json::{PrettyObject, Shown};
+use super::table::{LongTable, text_width};
 use super::words::Words;
-use super::{Format, Style, json_number, table::new_table};
+use super::{Format, Style, json_number};
 use crate::evaluate::{Evaluation, Outcome, Role, TraceEntry, Verdict};
 use crate::lang::Lang;
 use crate::model::{Measure, Objective, Plan, Rule, Value};
+use crate::period::Period;
+use comfy_table::Cell;
+use serde::Serialize;
 
 /// One objective's evaluation and the values behind it.
 pub struct ExplainView<'a> {
@@ -255,23 +260,23 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
     }
     let ratio = matches!(o.measure, Measure::Ratio { .. });
     for counted in [true, false] {
-        let entries: Vec<&TraceEntry> = view
+        let entries = view
             .outcome
             .trace
             .iter()
-            .filter(|t| (t.verdict == Verdict::Counted) == counted)
-            .collect();
+            .filter(|t| (t.verdict == Verdict::Counted) == counted);
+        let shown = entries.clone().count();
         let title = match (counted, lang) {
             (true, _) => lang.pick("Values that counted", "Giá trị được tính"),
             (false, _) => lang.pick("Values left out", "Giá trị không tính"),
         };
         writeln!(out)?;
         if markdown {
-            writeln!(out, "### {title} ({})\n", entries.len())?;
+            writeln!(out, "### {title} ({shown})\n")?;
         } else {
-            writeln!(out, "{title} ({}):", entries.len())?;
+            writeln!(out, "{title} ({shown}):")?;
         }
-        if entries.is_empty() {
+        if shown == 0 {
             continue;
         }
         let mut header = Vec::new();
@@ -288,46 +293,49 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
         if !counted {
             header.push(lang.pick("why", "lý do"));
         }
-        let rows: Vec<Vec<String>> = entries
-            .iter()
-            .map(|t| {
-                let mut row = Vec::new();
-                if ratio {
-                    row.push(role(t, lang).to_string());
-                }
-                row.extend([
-                    view.plan.unit(t.unit).code.clone(),
-                    t.period.to_string(),
-                    value_text(view, t, lang),
-                    view.files[t.source.file as usize].clone(),
-                    t.source.line.to_string(),
-                ]);
-                if !counted {
-                    row.push(reason(t.verdict, lang).to_string());
-                }
-                row
-            })
-            .collect();
+        // Every value of a national roll-up is a long table: each row is
+        // made as it is written, never all held.
+        let row = |t: &TraceEntry| {
+            let mut row = Vec::new();
+            if ratio {
+                row.push(role(t, lang).to_string());
+            }
+            row.extend([
+                view.plan.unit(t.unit).code.clone(),
+                t.period.to_string(),
+                value_text(view, t, lang),
+                view.files[t.source.file as usize].clone(),
+                t.source.line.to_string(),
+            ]);
+            if !counted {
+                row.push(reason(t.verdict, lang).to_string());
+            }
+            row
+        };
         if markdown {
             writeln!(out, "| {} |", header.join(" | "))?;
             writeln!(out, "|{}", "---|".repeat(header.len()))?;
-            for row in rows {
-                writeln!(
-                    out,
-                    "| {} |",
-                    row.iter()
-                        .map(|c| c.replace('|', "\\|"))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                )?;
+            for t in entries {
+                let cells: Vec<String> = row(t).iter().map(|c| c.replace('|', "\\|")).collect();
+                writeln!(out, "| {} |", cells.join(" | "))?;
             }
         } else {
-            let mut table = new_table(style);
-            table.set_header(header);
-            for row in rows {
-                table.add_row(row);
+            let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
+            for t in entries.clone() {
+                for (width, cell) in widths.iter_mut().zip(row(t)) {
+                    *width = (*width).max(text_width(&cell));
+                }
             }
-            writeln!(out, "{table}")?;
+            let mut table = LongTable::new(
+                style,
+                header.into_iter().map(Cell::new).collect(),
+                widths,
+                out,
+            );
+            for t in entries {
+                table.row(row(t).into_iter().map(Cell::new).collect())?;
+            }
+            table.finish()?;
         }
     }
     Ok(())
@@ -371,48 +379,56 @@ fn csv(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
     writer.finish()
 }
 
+/// One value in JSON: typed rather than a `json!` value, as an objective
+/// of a national roll-up has hundreds of thousands.
+#[derive(Serialize)]
+struct ValueJson<'a> {
+    part: &'static str,
+    unit: &'a str,
+    period: Shown<Period>,
+    value: serde_json::Value,
+    file: &'a str,
+    line: u32,
+    verdict: &'static str,
+}
+
 fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
     let o = objective(view);
     let e = view.evaluation;
     let number = |d: Option<rust_decimal::Decimal>| d.map_or(serde_json::Value::Null, json_number);
-    let values: Vec<serde_json::Value> = view
-        .outcome
-        .trace
-        .iter()
-        .map(|t| {
-            let value = match &t.value {
+    let mut document = PrettyObject::new(out)?;
+    document.field("objective", &o.code)?;
+    document.field("as_of", &Shown(view.outcome.as_of))?;
+    document.field("formula", &formula(view, style.lang))?;
+    document.field("target", &Shown(&o.target))?;
+    document.field("window_start", &Shown(o.window.start))?;
+    document.field("deadline", &Shown(o.window.end))?;
+    document.field("status", &e.status.code())?;
+    document.field("gap", &number(e.gap))?;
+    document.field("at_risk_from", &number(e.at_risk_from))?;
+    document.field("elapsed_days", &e.days.map(|d| d.0))?;
+    document.field("window_days", &e.days.map(|d| d.1))?;
+    document.field("numerator", &number(e.ratio.map(|r| r.0)))?;
+    document.field("denominator", &number(e.ratio.map(|r| r.1)))?;
+    document.array(
+        "values",
+        view.outcome.trace.iter().map(|t| ValueJson {
+            part: match t.role {
+                Role::Value => "value",
+                Role::Numerator => "numerator",
+                Role::Denominator => "denominator",
+            },
+            unit: &view.plan.unit(t.unit).code,
+            period: Shown(t.period),
+            value: match &t.value {
                 Value::Number(n) => json_number(*n),
                 Value::Level(rank) => json!(level_code(view.plan, o, *rank)),
                 Value::Text(text) => json!(text),
-            };
-            json!({
-                "part": match t.role { Role::Value => "value", Role::Numerator => "numerator", Role::Denominator => "denominator" },
-                "unit": view.plan.unit(t.unit).code,
-                "period": t.period.to_string(),
-                "value": value,
-                "file": view.files[t.source.file as usize],
-                "line": t.source.line,
-                "verdict": verdict_code(t.verdict),
-            })
-        })
-        .collect();
-    let document = json!({
-        "objective": o.code,
-        "as_of": view.outcome.as_of.to_string(),
-        "formula": formula(view, style.lang),
-        "target": o.target.to_string(),
-        "window_start": o.window.start.to_string(),
-        "deadline": o.window.end.to_string(),
-        "status": e.status.code(),
-        "gap": number(e.gap),
-        "at_risk_from": number(e.at_risk_from),
-        "elapsed_days": e.days.map(|d| d.0),
-        "window_days": e.days.map(|d| d.1),
-        "numerator": number(e.ratio.map(|r| r.0)),
-        "denominator": number(e.ratio.map(|r| r.1)),
-        "values": values,
-    });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)?;
-    Ok(())
+            },
+            file: &view.files[t.source.file as usize],
+            line: t.source.line,
+            verdict: verdict_code(t.verdict),
+        }),
+    )?;
+    document.finish()
 }

@@ -327,6 +327,8 @@ pub(super) struct LongTable<'a> {
     started: bool,
     /// The bottom border of the last block drawn, written at the end.
     bottom: Option<String>,
+    /// How a table of one block is fitted to the terminal instead.
+    short: fn(&mut Table),
     out: &'a mut dyn Write,
 }
 
@@ -348,8 +350,17 @@ impl<'a> LongTable<'a> {
             block: 1024,
             started: false,
             bottom: None,
+            short: |_| {},
             out,
         }
+    }
+
+    /// A table that fits in one block is drawn as a table held whole is:
+    /// fitted to the terminal by `arrange` rather than at the widths
+    /// measured.
+    pub(super) fn when_short(mut self, arrange: fn(&mut Table)) -> Self {
+        self.short = arrange;
+        self
     }
 
     #[cfg(test)]
@@ -361,16 +372,21 @@ impl<'a> LongTable<'a> {
     pub(super) fn row(&mut self, row: Vec<Cell>) -> Result<()> {
         self.rows.push(row);
         if self.rows.len() >= self.block {
-            self.draw()?;
+            self.draw(false)?;
         }
         Ok(())
     }
 
-    fn draw(&mut self) -> Result<()> {
+    fn draw(&mut self, last: bool) -> Result<()> {
         let mut table = new_table(self.style);
         table.set_header(self.header.clone());
         for row in self.rows.drain(..) {
             table.add_row(row);
+        }
+        if last && !self.started {
+            (self.short)(&mut table);
+            writeln!(self.out, "{table}")?;
+            return Ok(());
         }
         for (index, &width) in self.widths.iter().enumerate() {
             if let Some(column) = table.column_mut(index) {
@@ -398,7 +414,7 @@ impl<'a> LongTable<'a> {
     /// Draws what is left and the bottom border.
     pub(super) fn finish(mut self) -> Result<()> {
         if !self.rows.is_empty() || !self.started {
-            self.draw()?;
+            self.draw(true)?;
         }
         if let Some(bottom) = &self.bottom {
             writeln!(self.out, "{bottom}")?;

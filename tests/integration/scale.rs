@@ -107,3 +107,76 @@ fn generated_data_is_valid_and_threads_change_nothing() {
     }
     assert!(dir.path().join(".cache/values.idx").exists());
 }
+
+/// Every line of each table drawn (from `┌` to `└`) as wide as its top
+/// border; returns how many tables and how many rows in all.
+fn tables(text: &str) -> (usize, usize) {
+    let (mut tables, mut rows, mut width) = (0, 0, None);
+    for line in text.lines() {
+        let chars = line.chars().count();
+        if line.starts_with('┌') {
+            tables += 1;
+            width = Some(chars);
+        } else if let Some(w) = width {
+            assert_eq!(chars, w, "a line of another width: {line}");
+            if line.starts_with('└') {
+                width = None;
+            } else if line.starts_with('│') {
+                rows += 1;
+            }
+        }
+    }
+    assert_eq!(width, None, "a table left open");
+    (tables, rows)
+}
+
+#[test]
+fn tables_of_thousands_of_rows_are_each_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(gen_reports())
+        .args(["--rows", "100000", "--out"])
+        .arg(dir.path())
+        .status()
+        .expect("the generator runs");
+    assert!(status.success());
+    // Drawn a block of rows at a time (render::table::LongTable): the
+    // blocks join into one table per section, every row there.
+    let explained = output(
+        dir.path(),
+        "2",
+        &["explain", "ratio-01", "--as-of", "2027-12-31"],
+        false,
+    );
+    let sections: Vec<usize> = explained
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("Values that counted (")
+                .or(l.strip_prefix("Values left out ("))
+        })
+        .map(|n| n.trim_end_matches("):").parse().unwrap())
+        .collect();
+    let shown = sections.iter().filter(|&&n| n > 0).count();
+    let values: usize = sections.iter().sum();
+    // Header rows are rows too: one a table.
+    assert_eq!(tables(&explained), (shown, values + shown));
+    assert!(values > 2 * 1024, "{values} values: more than a block");
+    let matrix = output(
+        dir.path(),
+        "2",
+        &["completeness", "--as-of", "2030-12-31"],
+        false,
+    );
+    let duties = output(
+        dir.path(),
+        "2",
+        &["completeness", "--as-of", "2030-12-31", "--format", "json"],
+        false,
+    );
+    let duties: serde_json::Value = serde_json::from_str(&duties).unwrap();
+    let duties = duties["duties"].as_array().unwrap().len();
+    assert!(duties > 1024, "{duties} duties: more than a block");
+    // The matrix, the table by unit, the table by indicator.
+    let (count, rows) = tables(&matrix);
+    assert_eq!(count, 3);
+    assert!(rows > duties, "{rows} rows for {duties} duties");
+}
