@@ -97,6 +97,29 @@ impl<W: Write> CsvWriter<W> {
         })
     }
 
+    /// Rows alone, with no byte-order mark: part of an output that
+    /// `new` started.
+    pub fn rows_only(out: W, dialect: Dialect) -> CsvWriter<W> {
+        let (delimiter, terminator) = match dialect {
+            Dialect::Standard => (b',', csv::Terminator::Any(b'\n')),
+            Dialect::ExcelVi => (b';', csv::Terminator::CRLF),
+        };
+        let inner = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(terminator)
+            .from_writer(out);
+        CsvWriter {
+            inner,
+            dialect,
+            record: Vec::new(),
+        }
+    }
+
+    /// The output, with all written so far flushed into it.
+    pub fn into_inner(self) -> Result<W> {
+        Ok(self.inner.into_inner().map_err(|e| e.into_error())?)
+    }
+
     /// The header row: column names are ours, written as they are.
     pub fn header(&mut self, names: &[&str]) -> Result<()> {
         self.inner.write_record(names)?;
@@ -133,6 +156,14 @@ impl<W: Write> CsvWriter<W> {
     pub fn finish(mut self) -> Result<()> {
         self.inner.flush()?;
         Ok(())
+    }
+}
+
+impl CsvWriter<Vec<u8>> {
+    /// The rows written since the last call.
+    pub fn take(&mut self) -> Result<Vec<u8>> {
+        let fresh = CsvWriter::rows_only(Vec::new(), self.dialect);
+        std::mem::replace(self, fresh).into_inner()
     }
 }
 

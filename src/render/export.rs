@@ -6,9 +6,10 @@
 use std::io::Write;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use super::csv::{CsvWriter, Field};
+use super::json::{Shown, indented};
 use super::{Format, Style};
 use crate::model::{IndicatorId, Plan, UnitId, Value};
 use crate::period::Period;
@@ -40,34 +41,106 @@ const COLUMNS: [&str; 7] = [
 
 /// Writes the values one at a time, as they are read: ten million values
 /// are never all held.
-pub struct Exporter<'a> {
+pub struct Exporter<'a, W: Write> {
     plan: &'a Plan,
     /// Superseded values are included: `in_force` and `superseded_by` columns.
     all: bool,
-    to: To<'a>,
+    to: To<W>,
+    /// A JSON row laid out, kept from row to row.
+    buf: Vec<u8>,
 }
 
-enum To<'a> {
-    Csv(Box<CsvWriter<&'a mut dyn Write>>),
+/// One value in JSON, typed: an export writes millions.
+#[derive(Serialize)]
+struct RowJson<'a> {
+    unit: &'a str,
+    indicator: &'a str,
+    period: Shown<Period>,
+    /// As a report would write it: a string.
+    value: String,
+    note: &'a str,
+    file: &'a str,
+    line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_force: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    superseded_by: Option<&'a str>,
+}
+
+enum To<W: Write> {
+    Csv(Box<CsvWriter<W>>),
     /// `rows` written so far: the array is closed accordingly.
     Json {
-        out: &'a mut dyn Write,
+        out: W,
         rows: u64,
     },
+    /// CSV rows formatted elsewhere, written as they are (`rows`).
+    Raw(W),
+    /// Only while switching from `Csv` to `Raw`.
+    Gone,
 }
 
-impl<'a> Exporter<'a> {
+impl<'a> Exporter<'a, Vec<u8>> {
+    /// Rows alone, into memory: one file's share of an export formatted on
+    /// another thread, for `Exporter::rows` to write in its place.
+    pub fn rows_only(format: Format, plan: &'a Plan, all: bool, style: Style) -> Self {
+        let to = match format {
+            // Counted as not the first row: each row opens with `,`, which
+            // the export's first row drops.
+            Format::Json => To::Json {
+                out: Vec::new(),
+                rows: 1,
+            },
+            _ => To::Csv(Box::new(CsvWriter::rows_only(Vec::new(), style.csv))),
+        };
+        Exporter {
+            plan,
+            all,
+            to,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The rows formatted since the last call.
+    pub fn take(&mut self) -> Result<Vec<u8>> {
+        Ok(match &mut self.to {
+            To::Csv(writer) => writer.take()?,
+            To::Json { out, .. } => std::mem::take(out),
+            To::Raw(_) | To::Gone => Vec::new(),
+        })
+    }
+}
+
+impl<'a, W: Write> Exporter<'a, W> {
+    /// Writes rows formatted by `rows_only` (`count` of them), as `row`
+    /// would have written them.
+    pub fn rows(&mut self, formatted: &[u8], count: u64) -> Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        if let To::Csv(_) = self.to
+            && let To::Csv(writer) = std::mem::replace(&mut self.to, To::Gone)
+        {
+            self.to = To::Raw(writer.into_inner()?);
+        }
+        match &mut self.to {
+            To::Raw(out) => out.write_all(formatted)?,
+            To::Json { out, rows } => {
+                let first = usize::from(*rows == 0);
+                out.write_all(&formatted[first..])?;
+                *rows += count;
+            }
+            To::Csv(_) | To::Gone => unreachable!("switched above"),
+        }
+        Ok(())
+    }
+
     /// CSV or JSON (the caller has refused the other formats); writes the
     /// header or opens the array.
-    pub fn new(
-        format: Format,
-        plan: &'a Plan,
-        all: bool,
-        style: Style,
-        out: &'a mut dyn Write,
-    ) -> Result<Exporter<'a>> {
+    pub fn new(format: Format, plan: &'a Plan, all: bool, style: Style, out: W) -> Result<Self> {
         let to = match format {
             Format::Json => {
+                let mut out = out;
                 out.write_all(b"[")?;
                 To::Json { out, rows: 0 }
             }
@@ -81,7 +154,12 @@ impl<'a> Exporter<'a> {
                 To::Csv(Box::new(writer))
             }
         };
-        Ok(Exporter { plan, all, to })
+        Ok(Exporter {
+            plan,
+            all,
+            to,
+            buf: Vec::new(),
+        })
     }
 
     pub fn row(&mut self, row: &ExportRow) -> Result<()> {
@@ -112,30 +190,24 @@ impl<'a> Exporter<'a> {
             // string). Laid out as `serde_json::to_writer_pretty` lays out
             // the whole array.
             To::Json { out, rows } => {
-                let mut value = json!({
-                    "unit": plan.unit(row.unit).code,
-                    "indicator": plan.indicator(row.indicator).code,
-                    "period": row.period.to_string(),
-                    "value": plan.show_value(row.indicator, row.value),
-                    "note": row.note,
-                    "file": row.file,
-                    "line": row.line,
-                });
-                if self.all {
-                    value["in_force"] = json!(row.superseded_by.is_none());
-                    value["superseded_by"] = json!(row.superseded_by.unwrap_or(""));
-                }
-                out.write_all(if *rows == 0 { b"\n" } else { b",\n" })?;
-                // JSON strings escape line breaks, so every line break here
-                // is the layout's own.
-                for (i, line) in serde_json::to_string_pretty(&value)?.lines().enumerate() {
-                    if i > 0 {
-                        out.write_all(b"\n")?;
-                    }
-                    write!(out, "  {line}")?;
-                }
+                let value = RowJson {
+                    unit: &plan.unit(row.unit).code,
+                    indicator: &plan.indicator(row.indicator).code,
+                    period: Shown(row.period),
+                    value: plan.show_value(row.indicator, row.value),
+                    note: row.note,
+                    file: row.file,
+                    line: row.line,
+                    in_force: self.all.then_some(row.superseded_by.is_none()),
+                    superseded_by: self.all.then_some(row.superseded_by.unwrap_or("")),
+                };
+                out.write_all(if *rows == 0 { b"\n  " } else { b",\n  " })?;
+                indented(out, &mut self.buf, &value, 1)?;
                 *rows += 1;
                 Ok(())
+            }
+            To::Raw(_) | To::Gone => {
+                unreachable!("an export formats its rows or takes them formatted, not both")
             }
         }
     }
@@ -144,10 +216,16 @@ impl<'a> Exporter<'a> {
     pub fn finish(self) -> Result<()> {
         match self.to {
             To::Csv(writer) => writer.finish(),
-            To::Json { out, rows } => {
+            To::Json { mut out, rows } => {
                 out.write_all(if rows == 0 { b"]\n" } else { b"\n]\n" })?;
+                out.flush()?;
                 Ok(())
             }
+            To::Raw(mut out) => {
+                out.flush()?;
+                Ok(())
+            }
+            To::Gone => unreachable!("switched to Raw"),
         }
     }
 }

@@ -223,7 +223,7 @@ impl<'a> PrettyObject<'a> {
 /// `value` laid out pretty, nested `level` deep: its first line where the
 /// cursor is, the others indented. JSON strings escape line breaks, so
 /// every line break is the layout's own.
-fn indented(
+pub(super) fn indented(
     out: &mut dyn Write,
     buf: &mut Vec<u8>,
     value: &impl serde::Serialize,

@@ -36,7 +36,9 @@ use crate::msg;
 
 pub use self::ingest::{IngestOptions, Ingested, Outcome, Replaced};
 pub use self::manifest::{Entry, Manifest, SupersededValue};
-pub use self::scan::{ReadOptions, Scan, scan, scan_again, scan_all, scan_parallel};
+pub use self::scan::{
+    ReadOptions, Scan, scan, scan_again, scan_again_ordered, scan_all, scan_parallel,
+};
 
 /// The manifest's file name inside `reports/`.
 pub const MANIFEST: &str = "manifest.json";

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fs;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use anyhow::{Result, bail};
 use jiff::civil::Date;
@@ -85,17 +85,20 @@ pub fn scan(
         if superseded_by.is_none() {
             sink(obs);
         }
+        Ok(())
     })
 }
 
 /// Like `scan`, but superseded values are handed over too, each with the
 /// index of the file that superseded it (`None` for values in force).
-/// Files are read one after the other, in order.
+/// Files are read one after the other, in order. An error from `sink`
+/// (the reader of an export went away) ends the pass with it, after the
+/// file being read.
 pub fn scan_all(
     plan: &Plan,
     reports: &Reports,
     options: ReadOptions,
-    mut sink: impl FnMut(&Observation, Option<usize>),
+    mut sink: impl FnMut(&Observation, Option<usize>) -> Result<()>,
 ) -> Result<Scan> {
     let pass = Pass::new(plan, reports, options);
     let mut progress = Progress::new(options.progress, reports.files.len());
@@ -103,7 +106,18 @@ pub fn scan_all(
     let mut files = Vec::with_capacity(reports.files.len());
     for index in 0..reports.files.len() {
         progress.step();
-        files.push(pass.file(index, &mut ledger, &mut sink)?);
+        let mut failed = None;
+        let mut take = |obs: &Observation, superseded_by: Option<usize>| {
+            if failed.is_none()
+                && let Err(e) = sink(obs, superseded_by)
+            {
+                failed = Some(e);
+            }
+        };
+        files.push(pass.file(index, &mut ledger, &mut take)?);
+        if let Some(e) = failed {
+            return Err(e);
+        }
     }
     drop(progress);
     pass.finish(files)
@@ -140,6 +154,121 @@ pub fn scan_again(
         return pass.finish(files);
     }
     scan(plan, reports, options, sink)
+}
+
+/// Files a thread of `scan_again_ordered` may read ahead of the one whose
+/// output is awaited: what bounds its memory.
+const AHEAD: usize = 16;
+
+/// `scan_again` on `options.threads` threads, for output that must come
+/// out in the files' order (an export): each thread takes the next file,
+/// feeds its values into a state of its own, and `made` turns what the
+/// file gave into a `T` (its rows, formatted); `sink` takes them in the
+/// files' order. Threads read at most `AHEAD` files past the one awaited,
+/// so memory holds a few files' output. An error from `sink` (the reader
+/// went away) stops every thread and is returned. Without a cache that
+/// holds, the files are read one after the other, as `scan` reads them.
+pub fn scan_again_ordered<S, T: Send>(
+    plan: &Plan,
+    reports: &Reports,
+    options: ReadOptions,
+    init: impl Fn() -> S + Sync,
+    feed: impl Fn(&mut S, &Observation) + Sync,
+    made: impl Fn(&mut S) -> T + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
+) -> Result<Scan> {
+    let pass = Pass::new(plan, reports, options);
+    let count = reports.files.len();
+    let Some((cache, index, segments)) = Cache::new(plan, reports, options).and_then(|cache| {
+        let index = cache.load(count)?;
+        let segments = cache.open(&index)?;
+        Some((cache, index, segments))
+    }) else {
+        let mut state = init();
+        let mut ledger = Ledger::new(plan);
+        let mut files = Vec::with_capacity(count);
+        for file in 0..count {
+            files.push(pass.file(file, &mut ledger, &mut |obs, superseded_by| {
+                if superseded_by.is_none() {
+                    feed(&mut state, obs);
+                }
+            })?);
+            sink(made(&mut state))?;
+        }
+        return pass.finish(files);
+    };
+    drop(cache);
+    let threads = options.threads.clamp(1, count.max(1));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many files `sink` has taken; threads wait on it to read ahead.
+    let taken = (Mutex::new(0usize), Condvar::new());
+    let (send, receive) = mpsc::sync_channel::<(usize, Option<(T, FilePass)>)>(threads * AHEAD);
+    let files = std::thread::scope(|scope| -> Result<Vec<FilePass>> {
+        for _ in 0..threads {
+            let send = send.clone();
+            let (pass, index, segments) = (&pass, &index, &segments);
+            let (next, stop, taken, init, feed, made) = (&next, &stop, &taken, &init, &feed, &made);
+            scope.spawn(move || {
+                let mut state = init();
+                let mut buf = Vec::new();
+                loop {
+                    let file = next.fetch_add(1, Ordering::Relaxed);
+                    if file >= count {
+                        return;
+                    }
+                    let (lock, moved) = taken;
+                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while file >= *done + AHEAD && !stop.load(Ordering::Relaxed) {
+                        done = moved.wait(done).unwrap_or_else(|e| e.into_inner());
+                    }
+                    drop(done);
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let name = &pass.names[file];
+                    let read = cache::read(plan, index, segments, file, name, &mut buf, |obs| {
+                        feed(&mut state, obs)
+                    })
+                    .map(|trailer| (made(&mut state), trailer.into()));
+                    if send.send((file, read)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let halt = || {
+            stop.store(true, Ordering::Relaxed);
+            taken.1.notify_all();
+        };
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut files = Vec::with_capacity(count);
+        while files.len() < count {
+            let Ok((file, read)) = receive.recv() else {
+                halt();
+                bail!("a thread reading the cache stopped");
+            };
+            waiting.insert(file, read);
+            while let Some(read) = waiting.remove(&files.len()) {
+                let Some((made, file)) = read else {
+                    halt();
+                    bail!(
+                        "the cache in `.cache/` changed while it was read; run the command again"
+                    );
+                };
+                if let Err(e) = sink(made) {
+                    halt();
+                    return Err(e);
+                }
+                files.push(file);
+                *taken.0.lock().unwrap_or_else(|e| e.into_inner()) = files.len();
+                taken.1.notify_all();
+            }
+        }
+        Ok(files)
+    })?;
+    pass.finish(files)
 }
 
 /// Like `scan`, on `options.threads` threads: each takes the next file not
@@ -230,7 +359,7 @@ pub fn scan_parallel<S: Send>(
             progress: None,
             ..options
         };
-        scan_all(plan, reports, quiet, |_, _| {})?;
+        scan_all(plan, reports, quiet, |_, _| Ok(()))?;
         bail!("values clash, but reading the files in order found no clash");
     }
     let scan = pass.finish(files)?;

@@ -59,7 +59,7 @@ fn generated_data_is_valid_and_threads_change_nothing() {
     assert!(status.success());
     let validated = output(dir.path(), "2", &["validate"], false);
     assert!(validated.contains(", 30000 values"), "{validated}");
-    let questions: [&[&str]; 4] = [
+    let questions: [&[&str]; 8] = [
         &[
             "report",
             "--as-of",
@@ -79,6 +79,12 @@ fn generated_data_is_valid_and_threads_change_nothing() {
             "json",
         ],
         &["completeness", "--as-of", "2026-01-31", "--format", "csv"],
+        // Each file's rows formatted on the thread that read it, written
+        // in order; `--all` reads the files on one thread.
+        &["export"],
+        &["export", "--format", "json"],
+        &["export", "--excel"],
+        &["export", "--all"],
     ];
     let mut answers = Vec::new();
     for args in questions {

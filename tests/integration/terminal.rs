@@ -254,6 +254,11 @@ fn a_reader_gone_before_the_first_write_is_a_clean_exit() {
         &["completeness", "--as-of", "2026-06-30"],
         &["check", "--as-of", "2026-06-30"],
         &["report", "--as-of", "2025-06-30", "-f", "csv", "--excel"],
+        // Rows formatted on several threads, or one file after another.
+        &["export"],
+        &["export", "-f", "json"],
+        &["export", "--all"],
+        &["explain", "tasks-provincial-2025"],
         // clap_complete panics on a write error unless kept from the pipe.
         &["completions", "bash"],
         &["man"],
