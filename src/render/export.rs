@@ -6,10 +6,8 @@
 use std::io::Write;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::csv::{CsvWriter, Field};
-use super::json::{Shown, indented};
 use super::{Format, Style};
 use crate::model::{IndicatorId, Plan, UnitId, Value};
 use crate::period::Period;
@@ -48,23 +46,6 @@ pub struct Exporter<'a, W: Write> {
     to: To<W>,
     /// A JSON row laid out, kept from row to row.
     buf: Vec<u8>,
-}
-
-/// One value in JSON, typed: an export writes millions.
-#[derive(Serialize)]
-struct RowJson<'a> {
-    unit: &'a str,
-    indicator: &'a str,
-    period: Shown<Period>,
-    /// As a report would write it: a string.
-    value: String,
-    note: &'a str,
-    file: &'a str,
-    line: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    in_force: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    superseded_by: Option<&'a str>,
 }
 
 enum To<W: Write> {
@@ -190,19 +171,39 @@ impl<'a, W: Write> Exporter<'a, W> {
             // string). Laid out as `serde_json::to_writer_pretty` lays out
             // the whole array.
             To::Json { out, rows } => {
-                let value = RowJson {
-                    unit: &plan.unit(row.unit).code,
-                    indicator: &plan.indicator(row.indicator).code,
-                    period: Shown(row.period),
-                    value: plan.show_value(row.indicator, row.value),
-                    note: row.note,
-                    file: row.file,
-                    line: row.line,
-                    in_force: self.all.then_some(row.superseded_by.is_none()),
-                    superseded_by: self.all.then_some(row.superseded_by.unwrap_or("")),
+                // Laid out by hand as serde_json's pretty printer lays out
+                // the object in the array; strings escaped by serde_json.
+                let buf = &mut self.buf;
+                buf.clear();
+                buf.extend_from_slice(if *rows == 0 { b"\n  {" } else { b",\n  {" });
+                let key = |buf: &mut Vec<u8>, name: &str| {
+                    buf.extend_from_slice(b",\n    \"");
+                    buf.extend_from_slice(name.as_bytes());
+                    buf.extend_from_slice(b"\": ");
                 };
-                out.write_all(if *rows == 0 { b"\n  " } else { b",\n  " })?;
-                indented(out, &mut self.buf, &value, 1)?;
+                let text = |buf: &mut Vec<u8>, text: &str| serde_json::to_writer(buf, text);
+                buf.extend_from_slice(b"\n    \"unit\": ");
+                text(buf, &plan.unit(row.unit).code)?;
+                key(buf, "indicator");
+                text(buf, &plan.indicator(row.indicator).code)?;
+                key(buf, "period");
+                write!(buf, "\"{}\"", row.period)?;
+                key(buf, "value");
+                text(buf, &plan.show_value(row.indicator, row.value))?;
+                key(buf, "note");
+                text(buf, row.note)?;
+                key(buf, "file");
+                text(buf, row.file)?;
+                key(buf, "line");
+                write!(buf, "{}", row.line)?;
+                if self.all {
+                    key(buf, "in_force");
+                    write!(buf, "{}", row.superseded_by.is_none())?;
+                    key(buf, "superseded_by");
+                    text(buf, row.superseded_by.unwrap_or(""))?;
+                }
+                buf.extend_from_slice(b"\n  }");
+                out.write_all(buf)?;
                 *rows += 1;
                 Ok(())
             }
