@@ -224,7 +224,10 @@ impl Cache {
     fn try_commit(&self, writers: Vec<Writer>, files: usize) -> io::Result<()> {
         let mut blocks: Vec<Option<Block>> = vec![None; files];
         let mut segments = Vec::new();
-        for (number, mut writer) in writers.into_iter().enumerate() {
+        // A thread that read no file leaves no segment (its temporary file
+        // goes when dropped).
+        let writers = writers.into_iter().filter(|w| !w.blocks.is_empty());
+        for (number, mut writer) in writers.enumerate() {
             writer.file.flush()?;
             if writer.failed {
                 return Err(io::Error::other("a segment was not written"));
