@@ -51,6 +51,18 @@ all=$LAST
 row "track report, cache in force, one thread" $track --data "$n" --threads 1 $report
 one=$LAST
 row "track check, cache in force, all cores" $track --data "$n" check --quiet --as-of 2026-06-30
+# The other commands over the same store, cache in force, output to /dev/null.
+declare -A other
+row "track export (CSV, 624 MB), cache in force, all cores" $track --data "$n" export
+other[export]=$LAST
+row "track export --format json, cache in force, all cores" $track --data "$n" export --format json
+other[export-json]=$LAST
+row "track explain of a stock objective (250,000 values), JSON" $track --data "$n" explain stock-01-2030 --as-of 2026-06-30 --format json
+other[explain]=$LAST
+row "track completeness (the matrix as a table)" $track --data "$n" completeness --as-of 2026-06-30
+other[completeness]=$LAST
+row "track completeness --format json" $track --data "$n" completeness --as-of 2026-06-30 --format json
+other[completeness-json]=$LAST
 row "bare loop, parse only (zero-copy), one thread" target/release/examples/parse_only "$DATA/national"
 floor=$LAST
 row "bare loop, parse and sum by indicator, one thread" target/release/examples/parse_only "$DATA/national" --sum
@@ -96,4 +108,7 @@ echo "track report, one thread, against the parse-only loop: $(ratio "$one" "$fl
 echo "track report, one thread, against the parse-and-sum loop: $(ratio "$one" "$summed")x with the cache, $(ratio "$cold_one" "$summed")x reading the files"
 if [ -n "${duck:-}" ]; then
   echo "track report, all cores, against DuckDB: $(ratio "$all" "$duck")x its time with the cache, $(ratio "$cold_all" "$duck")x reading the files"
+  for what in export export-json explain completeness completeness-json; do
+    echo "track $what against DuckDB: $(ratio "${other[$what]}" "$duck")x its time"
+  done
 fi

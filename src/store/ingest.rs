@@ -101,8 +101,9 @@ pub struct Replaced {
 struct Candidate {
     given: String,
     original_name: String,
-    /// Shared with the thread that hashes it while it is read.
-    bytes: Arc<Vec<u8>>,
+    /// Where it was given: read again when its bytes are needed after
+    /// the first reading (see `Candidate::bytes`).
+    path: PathBuf,
     /// The temporary file in `reports/` that thread wrote it to, if any.
     part: Option<NamedTempFile>,
     sha256: String,
@@ -112,6 +113,29 @@ struct Candidate {
     /// The stored values it supersedes (`--replace`), for the manifest
     /// and to say so.
     replaced: Vec<Replaced>,
+}
+
+impl Candidate {
+    /// The file's bytes again, to settle a clash with stored values or to
+    /// store it where no temporary copy was written: read anew, and
+    /// refused if they are no longer the bytes hashed and checked. Given
+    /// files are not all held at once: an ingest of thousands of files
+    /// holds a few.
+    fn bytes(&self) -> Result<Vec<u8>> {
+        let bytes = fs::read(&self.path).said(|| cannot_read(&self.given))?;
+        if sha256_hex(&bytes) != self.sha256 {
+            return Err(Failed {
+                message: msg!(
+                    "`{}` changed while it was being ingested; nothing was stored: ingest it again",
+                    "`{}` đã thay đổi trong khi đang nạp; chưa lưu gì: hãy nạp lại",
+                    self.given
+                ),
+                source: None,
+            }
+            .into());
+        }
+        Ok(bytes)
+    }
 }
 
 impl Store {
@@ -239,7 +263,7 @@ impl Store {
                 } else if !taken.contains(&key) {
                     Taken::No
                 } else if !listed.contains(&key)
-                    && fs::read(dir.join(name)).is_ok_and(|b| b == *candidate.bytes)
+                    && fs::read(dir.join(name)).is_ok_and(|b| sha256_hex(&b) == candidate.sha256)
                 {
                     Taken::ByThisFile
                 } else {
@@ -287,7 +311,7 @@ impl Store {
             for (candidate, (name, reuse)) in candidates.iter_mut().zip(chosen) {
                 match candidate.part.take() {
                     Some(part) => persist(part, &dir.join(name), *reuse)?,
-                    None => write_file(&dir, name, &candidate.bytes, *reuse)?,
+                    None => write_file(&dir, name, &candidate.bytes()?, *reuse)?,
                 }
                 if !reuse {
                     created.push(dir.join(name));
@@ -539,20 +563,6 @@ impl<'a> Check<'a> {
     /// temporary file there (`reports/`), which `write` renames: the
     /// checks need not wait for the disk, nor the disk for the checks.
     fn read(&mut self, files: &[PathBuf], parts: Option<&Path>) -> Result<Reading> {
-        let mut given = Vec::with_capacity(files.len());
-        let mut unreadable = Vec::with_capacity(files.len());
-        for path in files {
-            match fs::read(path) {
-                Ok(bytes) => {
-                    given.push(Arc::new(bytes));
-                    unreadable.push(None);
-                }
-                Err(e) => {
-                    given.push(Arc::default());
-                    unreadable.push(Some(e));
-                }
-            }
-        }
         // Files not to write ahead: stored (as the manifest knows; a store
         // without one is rare, and a file written in vain is removed) or
         // given before.
@@ -563,16 +573,30 @@ impl<'a> Check<'a> {
             .flat_map(|m| m.files.iter().map(|e| e.sha256.clone()))
             .collect();
         let stop = AtomicBool::new(false);
+        // The reading thread reads each file, hands it over, then hashes
+        // it; it runs at most two files ahead, so that memory holds a few
+        // given files, never all of them.
+        let (give, taken) = mpsc::sync_channel::<std::io::Result<Arc<Vec<u8>>>>(2);
         let (sender, hashes) = mpsc::channel();
         std::thread::scope(|scope| {
-            let (given, stop) = (&given, &stop);
+            let stop = &stop;
             scope.spawn(move || {
-                for bytes in given {
-                    let Some(hash) = sha256_hex_unless(bytes, stop) else {
+                for path in files {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let read = fs::read(path).map(Arc::new);
+                    let bytes = read.as_ref().map_or_else(|_| Arc::default(), Arc::clone);
+                    // One that cannot be read is an error below: no copy.
+                    let readable = read.is_ok();
+                    if give.send(read).is_err() {
+                        return;
+                    }
+                    let Some(hash) = sha256_hex_unless(&bytes, stop) else {
                         return;
                     };
                     let part = match parts {
-                        Some(dir) if known.insert(hash.clone()) => part(dir, bytes),
+                        Some(dir) if readable && known.insert(hash.clone()) => part(dir, &bytes),
                         _ => None,
                     };
                     if sender.send((hash, part)).is_err() {
@@ -580,8 +604,11 @@ impl<'a> Check<'a> {
                     }
                 }
             });
+            // Dropped on the way out, error or not, before the scope waits
+            // for the reading thread: a send to it then fails and it stops.
+            let taken = taken;
             // Set on the way out, error or not: the scope waits for the
-            // hashing thread, which stops when it sees it.
+            // reading thread, which stops when it sees it.
             let _stop = StopOnDrop(stop);
             let stored_hashes = self.hash_store()?;
             let mut hashed: Vec<(String, Option<NamedTempFile>)> = Vec::with_capacity(files.len());
@@ -589,22 +616,34 @@ impl<'a> Check<'a> {
             let mut sizes: Option<HashSet<u64>> = None;
             let mut outcomes = Vec::with_capacity(files.len());
             let mut candidates: Vec<Candidate> = Vec::new();
+            let mut unreadable = Vec::with_capacity(files.len());
+            let mut lengths: Vec<u64> = Vec::with_capacity(files.len());
             for (index, path) in files.iter().enumerate() {
                 let given_as = path.display().to_string();
-                let bytes = &given[index];
+                let bytes = match taken.recv().expect("the reading thread reads every file") {
+                    Ok(bytes) => {
+                        unreadable.push(None);
+                        bytes
+                    }
+                    Err(e) => {
+                        unreadable.push(Some(e));
+                        Arc::default()
+                    }
+                };
                 hashed.extend(hashes.try_iter());
                 // A file that cannot be read is said to be so below, after
                 // the store's problems, as when the store was read first.
                 let unread = unreadable[index].is_some();
+                let len = bytes.len() as u64;
                 let same_size = || {
-                    let len = bytes.len() as u64;
-                    given[..index].iter().any(|b| b.len() as u64 == len)
+                    lengths.contains(&len)
                         || sizes
                             .get_or_insert_with(|| self.stored_sizes())
                             .contains(&len)
                 };
                 let ahead = (!unread && reads_ahead(hashed.len() > index, bytes.len(), same_size))
-                    .then(|| (self.save(), self.read_new(&given_as, bytes)));
+                    .then(|| (self.save(), self.read_new(&given_as, &bytes)));
+                lengths.push(len);
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
                 }
@@ -638,7 +677,7 @@ impl<'a> Check<'a> {
                 }
                 let read = match ahead {
                     Some((_, read)) => read,
-                    None => self.read_new(&given_as, bytes),
+                    None => self.read_new(&given_as, &bytes),
                 };
                 outcomes.push(None);
                 candidates.push(Candidate {
@@ -646,7 +685,7 @@ impl<'a> Check<'a> {
                         .file_name()
                         .map_or_else(|| given_as.clone(), |n| n.to_string_lossy().into_owned()),
                     given: given_as,
-                    bytes: Arc::clone(bytes),
+                    path: path.clone(),
                     sha256: sha256.clone(),
                     part: hashed[index].1.take(),
                     rows: read.rows,
@@ -854,13 +893,14 @@ impl<'a> Check<'a> {
             if !self.new[offset].may_hold(&units) {
                 continue;
             }
+            let bytes = candidate.bytes()?;
             let mut problems = Diagnostics::default();
             let superseded = &mut self.superseded;
             read_file(
                 plan,
                 stored + offset,
                 &names[stored + offset],
-                &candidate.bytes[..],
+                &bytes[..],
                 options.read.encoding,
                 &mut problems,
                 &mut 0,

@@ -36,7 +36,8 @@ pub(super) fn ingest(
     check.read_store()?;
     let (outcomes, mut candidates) = check.sort_given(files)?;
     for candidate in &mut candidates {
-        check.read_candidate(candidate);
+        let bytes = candidate.bytes()?;
+        check.read_candidate(candidate, bytes);
     }
     let warnings = check.finish()?;
     let mut fresh = candidates.into_iter();
@@ -212,7 +213,7 @@ impl<'a> Check<'a> {
                     .file_name()
                     .map_or_else(|| given.clone(), |n| n.to_string_lossy().into_owned()),
                 given,
-                bytes: std::sync::Arc::new(bytes),
+                path: path.clone(),
                 part: None,
                 sha256,
                 rows: 0,
@@ -227,7 +228,7 @@ impl<'a> Check<'a> {
     /// Reads a new file, checking each value against everything held: a
     /// clash with another new value is an error; with a stored one, an
     /// error unless `--replace`, which supersedes the stored value.
-    fn read_candidate(&mut self, candidate: &mut Candidate) {
+    fn read_candidate(&mut self, candidate: &mut Candidate, bytes: Vec<u8>) {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
         let index = self.names.len();
         self.names.push(candidate.given.clone());
@@ -238,7 +239,7 @@ impl<'a> Check<'a> {
             plan,
             index,
             &names[index],
-            candidate.bytes.to_vec(),
+            bytes,
             options.read.encoding,
             &mut problems,
             &mut 0,
