@@ -255,10 +255,12 @@ impl Store {
             .collect();
         taken.insert(MANIFEST.to_string());
         let mut chosen: Vec<(String, bool)> = Vec::new();
+        // Lower-cased, for thousands of files given at once.
+        let mut chosen_keys: HashSet<String> = HashSet::new();
         for candidate in candidates {
             let name = free_name(&candidate.original_name, |name| {
                 let key = name.to_lowercase();
-                if chosen.iter().any(|(c, _)| c.to_lowercase() == key) {
+                if chosen_keys.contains(&key) {
                     Taken::Yes
                 } else if !taken.contains(&key) {
                     Taken::No
@@ -270,6 +272,7 @@ impl Store {
                     Taken::Yes
                 }
             });
+            chosen_keys.insert(name.0.to_lowercase());
             chosen.push(name);
         }
         Ok(chosen)
@@ -616,6 +619,9 @@ impl<'a> Check<'a> {
             let mut sizes: Option<HashSet<u64>> = None;
             let mut outcomes = Vec::with_capacity(files.len());
             let mut candidates: Vec<Candidate> = Vec::new();
+            // Each new file's candidate by its hash: one given twice is
+            // stored once.
+            let mut first_given: HashMap<String, usize> = HashMap::new();
             let mut unreadable = Vec::with_capacity(files.len());
             let mut lengths: Vec<u64> = Vec::with_capacity(files.len());
             for (index, path) in files.iter().enumerate() {
@@ -658,12 +664,11 @@ impl<'a> Check<'a> {
                         received: received.clone(),
                     })
                 } else {
-                    candidates
-                        .iter()
-                        .find(|c| c.sha256 == *sha256)
-                        .map(|first| Outcome::Repeated {
+                    first_given
+                        .get(sha256)
+                        .map(|&first: &usize| Outcome::Repeated {
                             given: given_as.clone(),
-                            same_as: first.given.clone(),
+                            same_as: candidates[first].given.clone(),
                         })
                 };
                 if let Some(known) = known {
@@ -680,6 +685,7 @@ impl<'a> Check<'a> {
                     None => self.read_new(&given_as, &bytes),
                 };
                 outcomes.push(None);
+                first_given.insert(sha256.clone(), candidates.len());
                 candidates.push(Candidate {
                     original_name: path
                         .file_name()
@@ -1229,16 +1235,15 @@ fn remove_stale_parts(dir: &Path, ours: &[&Path]) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
+    // By name: `ours` may be relative (`--data data`) where the folder's
+    // entries are not, or the other way round.
+    let ours: HashSet<&std::ffi::OsStr> = ours.iter().filter_map(|p| p.file_name()).collect();
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        // By name: `ours` may be relative (`--data data`) where the
-        // folder's entries are not, or the other way round.
+        let file_name = entry.file_name();
+        let name = file_name.to_string_lossy();
         if name.starts_with(PART_PREFIX)
             && name.ends_with(PART_SUFFIX)
-            && !ours
-                .iter()
-                .any(|p| p.file_name() == Some(entry.file_name().as_os_str()))
+            && !ours.contains(file_name.as_os_str())
         {
             let _ = fs::remove_file(entry.path());
         }
