@@ -1266,6 +1266,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_given_file_read_again_must_be_the_bytes_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        fs::write(&path, "unit,indicator,period,value\n").unwrap();
+        let candidate = Candidate {
+            given: "r.csv".into(),
+            original_name: "r.csv".into(),
+            path: path.clone(),
+            part: None,
+            sha256: sha256_hex(b"unit,indicator,period,value\n"),
+            rows: 0,
+            dialect: Message::verbatim(""),
+            encoding: None,
+            replaced: Vec::new(),
+        };
+        assert_eq!(candidate.bytes().unwrap(), b"unit,indicator,period,value\n");
+        fs::write(&path, "unit,indicator,period,value\nA,b,2025,1\n").unwrap();
+        let error = candidate.bytes().unwrap_err().to_string();
+        assert!(
+            error.contains("`r.csv` changed while it was being ingested"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn keeps_the_name_when_free_else_adds_a_suffix() {
         let taken = |names: &'static [&'static str]| {
             move |n: &str| {
