@@ -255,11 +255,18 @@ pub fn write_atomically(
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).said(|| cannot_create(dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).said(|| cannot_write_in(dir.display()))?;
+    let mut temp = crate::store::temp_file_in(dir, ".track-", ".tmp")
+        .said(|| cannot_write_in(dir.display()))?;
     {
         let mut out = io::BufWriter::new(temp.as_file_mut());
         render(&mut out)?;
         out.flush()?;
+    }
+    // A file written over keeps its permissions, as an editor keeps them.
+    if let Ok(meta) = fs::metadata(path) {
+        temp.as_file()
+            .set_permissions(meta.permissions())
+            .said(|| cannot_write(path.display()))?;
     }
     temp.as_file().sync_all()?;
     temp.persist(path).said(|| cannot_write(path.display()))?;

@@ -25,8 +25,8 @@ use std::time::{Duration, SystemTime};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use super::Reports;
 use super::scan::ReadOptions;
+use super::{Reports, temp_file_in};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::lang::Message;
 use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId, Value};
@@ -197,11 +197,7 @@ impl Cache {
             )
             .ok()?;
         }
-        let segment = tempfile::Builder::new()
-            .prefix(".values-")
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .ok()?;
+        let segment = temp_file_in(&self.dir, ".values-", ".tmp").ok()?;
         let file = BufWriter::with_capacity(1 << 16, segment.reopen().ok()?);
         Some(Writer {
             segment,
@@ -306,10 +302,7 @@ impl Cache {
                 put(&mut index, n);
             }
         }
-        let mut temp = tempfile::Builder::new()
-            .prefix(".values-")
-            .suffix(".idx")
-            .tempfile_in(&self.dir)?;
+        let mut temp = temp_file_in(&self.dir, ".values-", ".idx")?;
         temp.write_all(&index)?;
         temp.persist(self.dir.join(INDEX)).map_err(|e| e.error)?;
         Ok(())

@@ -25,7 +25,7 @@ use tempfile::NamedTempFile;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
-use super::{MANIFEST, ReadOptions, Reports, Store};
+use super::{MANIFEST, ReadOptions, Reports, Store, temp_file_in};
 use crate::diagnostic::{
     Diagnostics, Failed, Invalid, Said, Severity, cannot_create, cannot_read, cannot_write,
     cannot_write_in,
@@ -1186,11 +1186,8 @@ fn free_name(original: &str, taken: impl Fn(&str) -> Taken) -> (String, bool) {
 /// an error rather than replaced.
 fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<()> {
     let path = dir.join(name);
-    let mut temp = tempfile::Builder::new()
-        .prefix(PART_PREFIX)
-        .suffix(PART_SUFFIX)
-        .tempfile_in(dir)
-        .said(|| cannot_write_in(dir.display()))?;
+    let mut temp =
+        temp_file_in(dir, PART_PREFIX, PART_SUFFIX).said(|| cannot_write_in(dir.display()))?;
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .said(|| cannot_write(path.display()))?;
@@ -1202,11 +1199,7 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<(
 /// `None` when it cannot be written: `write_file` tries again, after the
 /// checks, and says why it fails.
 fn part(dir: &Path, bytes: &[u8]) -> Option<NamedTempFile> {
-    let mut temp = tempfile::Builder::new()
-        .prefix(PART_PREFIX)
-        .suffix(PART_SUFFIX)
-        .tempfile_in(dir)
-        .ok()?;
+    let mut temp = temp_file_in(dir, PART_PREFIX, PART_SUFFIX).ok()?;
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .ok()?;

@@ -344,3 +344,23 @@ pub fn load_plan(path: &Path) -> Result<Plan> {
     })?;
     Plan::from_input(input, &name, &text).map_err(|d| Invalid(d).into())
 }
+
+/// A temporary file in `dir`, to become a stored report, the manifest, a
+/// block of the cache or an output when renamed: created as any new file
+/// is (0666 less the umask). tempfile's own are private to their owner,
+/// which would keep colleagues who share the data folder from reading
+/// what was stored.
+pub(crate) fn temp_file_in(
+    dir: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}

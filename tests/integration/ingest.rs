@@ -842,3 +842,46 @@ fn an_ingest_into_a_data_folder_given_relative_lands() {
     assert_eq!(stored.len(), 2, "{stored:?}");
     assert!(stored.contains(&"manifest.json".to_string()), "{stored:?}");
 }
+
+/// What `track` stores (reports, manifest, cache) and writes with `-o` can
+/// be read by whoever may read a file made the usual way in that folder:
+/// colleagues sharing a data folder read what one of them ingested. A
+/// file written over keeps its permissions.
+#[cfg(unix)]
+#[test]
+fn stored_files_and_outputs_have_the_permissions_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let scratch = fresh();
+    let (code, _, stderr) = ingest(&scratch, &[path_str(&given("quirks/crlf.csv"))]);
+    assert_eq!(code, 0, "{stderr}");
+    let reports = scratch.path().join("reports");
+    let usual = reports.join("usual.txt");
+    std::fs::write(&usual, "").unwrap();
+    let expected = mode(&usual);
+    assert_eq!(mode(&reports.join("crlf.csv")), expected);
+    assert_eq!(mode(&reports.join("manifest.json")), expected);
+    std::fs::remove_file(&usual).unwrap();
+
+    let out = scratch.path().join("values.csv");
+    assert!(
+        run(&scratch, &["export", "-o", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(mode(&out), expected);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert!(
+        run(
+            &scratch,
+            &["report", "-f", "csv", "-o", out.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        mode(&out),
+        0o640,
+        "written over, the file keeps its permissions"
+    );
+}
