@@ -21,6 +21,18 @@ fn gen_reports() -> std::path::PathBuf {
     path
 }
 
+/// A data folder of `rows` rows from the generator.
+fn generated(rows: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(gen_reports())
+        .args(["--rows", rows, "--out"])
+        .arg(dir.path())
+        .status()
+        .expect("the generator runs");
+    assert!(status.success());
+    dir
+}
+
 /// `track ARGS` on `threads` threads, reading the files (`cache` false) or
 /// using the cache as a user's run does.
 fn output(data: &std::path::Path, threads: &str, args: &[&str], cache: bool) -> String {
@@ -50,13 +62,7 @@ fn output(data: &std::path::Path, threads: &str, args: &[&str], cache: bool) -> 
 
 #[test]
 fn generated_data_is_valid_and_threads_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new(gen_reports())
-        .args(["--rows", "30000", "--out"])
-        .arg(dir.path())
-        .status()
-        .expect("the generator runs");
-    assert!(status.success());
+    let dir = generated("30000");
     let validated = output(dir.path(), "2", &["validate"], false);
     assert!(validated.contains(", 30000 values"), "{validated}");
     let questions: [&[&str]; 8] = [
@@ -138,13 +144,7 @@ fn tables(text: &str) -> (usize, usize) {
 
 #[test]
 fn tables_of_thousands_of_rows_are_each_one_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new(gen_reports())
-        .args(["--rows", "100000", "--out"])
-        .arg(dir.path())
-        .status()
-        .expect("the generator runs");
-    assert!(status.success());
+    let dir = generated("100000");
     // Drawn a block of rows at a time (render::table::LongTable): the
     // blocks join into one table per section, every row there.
     let explained = output(
