@@ -357,7 +357,8 @@ impl<'a> LongTable<'a> {
 
     /// A table that fits in one block is drawn as a table held whole is:
     /// fitted to the terminal by `arrange` rather than at the widths
-    /// measured.
+    /// measured. A longer one is drawn at those widths, wider than a
+    /// narrow terminal if need be: its blocks must line up.
     pub(super) fn when_short(mut self, arrange: fn(&mut Table)) -> Self {
         self.short = arrange;
         self
@@ -370,10 +371,12 @@ impl<'a> LongTable<'a> {
     }
 
     pub(super) fn row(&mut self, row: Vec<Cell>) -> Result<()> {
-        self.rows.push(row);
-        if self.rows.len() >= self.block {
+        // A block is drawn once a row beyond it comes: a table of exactly
+        // one block is still drawn as a short one.
+        if self.rows.len() == self.block {
             self.draw(false)?;
         }
+        self.rows.push(row);
         Ok(())
     }
 
@@ -496,5 +499,34 @@ mod tests {
                 assert_eq!(String::from_utf8(out).unwrap(), expected, "block {block}");
             }
         }
+        // At a narrow terminal, a table of one block (exactly) is fitted
+        // to it as a table drawn whole is.
+        let narrow = Style {
+            width: Some(24),
+            ..style(false)
+        };
+        let mut whole = new_table(narrow);
+        whole.set_header(header);
+        for row in &rows {
+            whole.add_row(row);
+        }
+        let expected = format!("{whole}\n");
+        assert!(
+            expected.lines().count() > rows.len() + 4,
+            "wrapped:\n{expected}"
+        );
+        let mut out = Vec::new();
+        let mut long = LongTable::new(
+            narrow,
+            header.iter().map(Cell::new).collect(),
+            vec![0; 4],
+            &mut out,
+        )
+        .block(rows.len());
+        for row in &rows {
+            long.row(row.iter().map(Cell::new).collect()).unwrap();
+        }
+        long.finish().unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, mpsc};
 
 use anyhow::Result;
 use rustc_hash::{FxHashMap, FxHashSet};
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
@@ -105,7 +105,7 @@ struct Candidate {
     /// the first reading (see `Candidate::bytes`).
     path: PathBuf,
     /// The temporary file in `reports/` that thread wrote it to, if any.
-    part: Option<NamedTempFile>,
+    part: Option<TempPath>,
     sha256: String,
     rows: u64,
     dialect: Message,
@@ -293,7 +293,7 @@ impl Store {
         fs::create_dir_all(&dir).said(|| cannot_create(dir.display()))?;
         let ours: Vec<&Path> = candidates
             .iter()
-            .filter_map(|c| c.part.as_ref().map(|p| p.path()))
+            .filter_map(|c| c.part.as_ref().map(|p| p.as_ref()))
             .collect();
         remove_stale_parts(&dir, &ours);
         let mut created: Vec<PathBuf> = Vec::new();
@@ -614,7 +614,7 @@ impl<'a> Check<'a> {
             // reading thread, which stops when it sees it.
             let _stop = StopOnDrop(stop);
             let stored_hashes = self.hash_store()?;
-            let mut hashed: Vec<(String, Option<NamedTempFile>)> = Vec::with_capacity(files.len());
+            let mut hashed: Vec<(String, Option<TempPath>)> = Vec::with_capacity(files.len());
             // The sizes of the stored files, looked at when first needed.
             let mut sizes: Option<HashSet<u64>> = None;
             let mut outcomes = Vec::with_capacity(files.len());
@@ -1191,24 +1191,26 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8], overwrite: bool) -> Result<(
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .said(|| cannot_write(path.display()))?;
-    persist(temp, &path, overwrite)
+    persist(temp.into_temp_path(), &path, overwrite)
 }
 
 /// A temporary file of `dir`, written whole and flushed to disk: `write_file`
 /// up to its rename, done on the hashing thread while the file is checked.
 /// `None` when it cannot be written: `write_file` tries again, after the
 /// checks, and says why it fails.
-fn part(dir: &Path, bytes: &[u8]) -> Option<NamedTempFile> {
+fn part(dir: &Path, bytes: &[u8]) -> Option<TempPath> {
     let mut temp = temp_file_in(dir, PART_PREFIX, PART_SUFFIX).ok()?;
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .ok()?;
-    Some(temp)
+    // Closed, kept by path: an ingest of thousands of files would
+    // otherwise hold a descriptor for each, past the system's limit.
+    Some(temp.into_temp_path())
 }
 
 /// Renames a written temporary file to `path`. Without `overwrite`, an
 /// existing file is an error rather than replaced.
-fn persist(temp: NamedTempFile, path: &Path, overwrite: bool) -> Result<()> {
+fn persist(temp: TempPath, path: &Path, overwrite: bool) -> Result<()> {
     if overwrite {
         temp.persist(path).said(|| cannot_write(path.display()))?;
     } else {

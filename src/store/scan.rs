@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fs;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use anyhow::{Result, bail};
@@ -157,17 +157,26 @@ pub fn scan_again(
 }
 
 /// Files a thread of `scan_again_ordered` may read ahead of the one whose
-/// output is awaited: what bounds its memory.
+/// output is awaited.
 const AHEAD: usize = 16;
+
+/// Values `scan_again_ordered` hands to `made` at a time, and how many such
+/// pieces of a file not yet awaited a thread makes before it waits: what
+/// bounds its memory when one file holds millions of rows.
+const PIECE: usize = 2048;
+const PIECES_AHEAD: u32 = 2;
 
 /// `scan_again` on `options.threads` threads, for output that must come
 /// out in the files' order (an export): each thread takes the next file,
-/// feeds its values into a state of its own, and `made` turns what the
-/// file gave into a `T` (its rows, formatted); `sink` takes them in the
-/// files' order. Threads read at most `AHEAD` files past the one awaited,
-/// so memory holds a few files' output. An error from `sink` (the reader
-/// went away) stops every thread and is returned. Without a cache that
-/// holds, the files are read one after the other, as `scan` reads them.
+/// feeds its values into a state of its own, and `made` turns every
+/// `PIECE` values fed, and the end of each file, into a `T` (those rows,
+/// formatted); `sink` takes them in the files' order. Threads read at most
+/// `AHEAD` files, and `PIECES_AHEAD` pieces of a file, past what `sink`
+/// awaits, so memory holds a few pieces, whatever the files' sizes. An
+/// error from `sink` (the reader went away) stops every thread and is
+/// returned; a panic on any thread stops the others and is raised again.
+/// Without a cache that holds, the files are read one after the other,
+/// as `scan` reads them.
 pub fn scan_again_ordered<S, T: Send>(
     plan: &Plan,
     reports: &Reports,
@@ -188,11 +197,22 @@ pub fn scan_again_ordered<S, T: Send>(
         let mut ledger = Ledger::new(plan);
         let mut files = Vec::with_capacity(count);
         for file in 0..count {
+            let (mut fed, mut failed) = (0, None);
             files.push(pass.file(file, &mut ledger, &mut |obs, superseded_by| {
-                if superseded_by.is_none() {
-                    feed(&mut state, obs);
+                if superseded_by.is_some() || failed.is_some() {
+                    return;
+                }
+                feed(&mut state, obs);
+                fed += 1;
+                if fed % PIECE == 0
+                    && let Err(e) = sink(made(&mut state))
+                {
+                    failed = Some(e);
                 }
             })?);
+            if let Some(e) = failed {
+                return Err(e);
+            }
             sink(made(&mut state))?;
         }
         return pass.finish(files);
@@ -200,75 +220,142 @@ pub fn scan_again_ordered<S, T: Send>(
     drop(cache);
     let threads = options.threads.clamp(1, count.max(1));
     let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // How many files `sink` has taken; threads wait on it to read ahead.
-    let taken = (Mutex::new(0usize), Condvar::new());
-    let (send, receive) = mpsc::sync_channel::<(usize, Option<(T, FilePass)>)>(threads * AHEAD);
+    let turn = Turn::default();
+    let (send, receive) = mpsc::sync_channel::<(usize, u32, Piece<T>)>(threads * AHEAD);
     let files = std::thread::scope(|scope| -> Result<Vec<FilePass>> {
         for _ in 0..threads {
             let send = send.clone();
             let (pass, index, segments) = (&pass, &index, &segments);
-            let (next, stop, taken, init, feed, made) = (&next, &stop, &taken, &init, &feed, &made);
+            let (next, turn, init, feed, made) = (&next, &turn, &init, &feed, &made);
             scope.spawn(move || {
+                let _halt = HaltOnPanic(turn);
                 let mut state = init();
                 let mut buf = Vec::new();
                 loop {
                     let file = next.fetch_add(1, Ordering::Relaxed);
-                    if file >= count {
+                    if file >= count || !turn.wait(|awaited| file < awaited + AHEAD) {
                         return;
                     }
-                    let (lock, moved) = taken;
-                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    while file >= *done + AHEAD && !stop.load(Ordering::Relaxed) {
-                        done = moved.wait(done).unwrap_or_else(|e| e.into_inner());
-                    }
-                    drop(done);
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
+                    let (mut fed, mut pieces, mut halted) = (0, 0, false);
                     let name = &pass.names[file];
                     let read = cache::read(plan, index, segments, file, name, &mut buf, |obs| {
-                        feed(&mut state, obs)
-                    })
-                    .map(|trailer| (made(&mut state), trailer.into()));
-                    if send.send((file, read)).is_err() {
+                        if halted {
+                            return;
+                        }
+                        feed(&mut state, obs);
+                        fed += 1;
+                        if fed % PIECE == 0 {
+                            // Past a few pieces, a file not yet awaited waits its turn.
+                            let go = pieces < PIECES_AHEAD || turn.wait(|awaited| awaited == file);
+                            let part = (file, pieces, Piece::Part(made(&mut state)));
+                            halted = !go || send.send(part).is_err();
+                            pieces += 1;
+                        }
+                    });
+                    if halted {
+                        return;
+                    }
+                    let piece = match read {
+                        Some(trailer) => Piece::End(made(&mut state), trailer.into()),
+                        None => Piece::Unreadable,
+                    };
+                    if send.send((file, pieces, piece)).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(send);
-        let halt = || {
-            stop.store(true, Ordering::Relaxed);
-            taken.1.notify_all();
-        };
+        let _halt = HaltOnPanic(&turn);
         let mut waiting = std::collections::BTreeMap::new();
         let mut files = Vec::with_capacity(count);
+        let mut piece = 0;
         while files.len() < count {
-            let Ok((file, read)) = receive.recv() else {
-                halt();
+            let Ok((file, number, read)) = receive.recv() else {
+                turn.halt();
                 bail!("a thread reading the cache stopped");
             };
-            waiting.insert(file, read);
-            while let Some(read) = waiting.remove(&files.len()) {
-                let Some((made, file)) = read else {
-                    halt();
-                    bail!(
-                        "the cache in `.cache/` changed while it was read; run the command again"
-                    );
+            waiting.insert((file, number), read);
+            while let Some(read) = waiting.remove(&(files.len(), piece)) {
+                let (made, end) = match read {
+                    Piece::Part(made) => (made, None),
+                    Piece::End(made, file) => (made, Some(file)),
+                    Piece::Unreadable => {
+                        turn.halt();
+                        bail!(
+                            "the cache in `.cache/` changed while `{}` was read from it; run the command again",
+                            pass.names[files.len()]
+                        );
+                    }
                 };
                 if let Err(e) = sink(made) {
-                    halt();
+                    turn.halt();
                     return Err(e);
                 }
-                files.push(file);
-                *taken.0.lock().unwrap_or_else(|e| e.into_inner()) = files.len();
-                taken.1.notify_all();
+                piece += 1;
+                if let Some(file) = end {
+                    files.push(file);
+                    piece = 0;
+                    turn.advance(files.len());
+                }
             }
         }
         Ok(files)
     })?;
     pass.finish(files)
+}
+
+/// What a thread of `scan_again_ordered` hands over, numbered by file and
+/// piece.
+enum Piece<T> {
+    Part(T),
+    /// The last piece of a file, with its pass.
+    End(T, FilePass),
+    /// The file's block could not be read from the cache.
+    Unreadable,
+}
+
+/// Which file `scan_again_ordered`'s sink awaits, and whether to stop; the
+/// threads wait on it.
+#[derive(Default)]
+struct Turn {
+    state: Mutex<(usize, bool)>,
+    moved: Condvar,
+}
+
+impl Turn {
+    /// Waits until `ready(awaited file)`; false when told to stop.
+    fn wait(&self, ready: impl Fn(usize) -> bool) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !state.1 && !ready(state.0) {
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.1
+    }
+
+    fn advance(&self, awaited: usize) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0 = awaited;
+        self.moved.notify_all();
+    }
+
+    /// Tells every thread to stop. Under the lock, so that a thread about
+    /// to wait cannot miss it.
+    fn halt(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.moved.notify_all();
+    }
+}
+
+/// Halts the others when its thread panics, so that none waits for ever
+/// and the scope raises the panic.
+struct HaltOnPanic<'a>(&'a Turn);
+
+impl Drop for HaltOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.halt();
+        }
+    }
 }
 
 /// Like `scan`, on `options.threads` threads: each takes the next file not

@@ -186,3 +186,130 @@ fn tables_of_thousands_of_rows_are_each_one_table() {
     assert_eq!(count, 3);
     assert!(rows > duties, "{rows} rows for {duties} duties");
 }
+
+/// Files of thousands of rows each, exported on several threads from the
+/// cache (handed over a few thousand values at a time, a thread waiting
+/// its file's turn) and on one from the files: the same bytes.
+#[test]
+fn large_files_export_the_same_on_any_number_of_threads() {
+    let dir = generated("30000");
+    let reports = dir.path().join("reports");
+    let mut names: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    // Three files of about 10,000 rows: a file's rows no longer fit in
+    // one piece (`scan::PIECE`).
+    for (n, chunk) in names.chunks(names.len().div_ceil(3)).enumerate() {
+        let mut text = String::from("unit,indicator,period,value,note\n");
+        for path in chunk {
+            let body = std::fs::read_to_string(path).unwrap();
+            text.extend(body.lines().skip(1).map(|l| format!("{l}\n")));
+            std::fs::remove_file(path).unwrap();
+        }
+        std::fs::write(reports.join(format!("big-{n}.csv")), text).unwrap();
+    }
+    let questions: [&[&str]; 2] = [&["export"], &["export", "--format", "json"]];
+    let answers: Vec<String> = questions
+        .iter()
+        .map(|args| output(dir.path(), "1", args, false))
+        .collect();
+    assert!(
+        answers[0].lines().count() > 30000 - 10,
+        "{}",
+        answers[0].lines().count()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    for threads in ["3", "2", "1"] {
+        for (args, answer) in questions.iter().zip(&answers) {
+            assert_eq!(
+                &output(dir.path(), threads, args, true),
+                answer,
+                "{args:?} on {threads} threads, with the cache"
+            );
+        }
+    }
+    assert!(dir.path().join(".cache/values.idx").exists());
+
+    // A reader that takes a little and goes away: every thread stops, the
+    // export ends cleanly (a hang here was a missed wake-up).
+    for threads in ["2", "3"] {
+        use std::io::Read;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("track"))
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--threads", threads, "export"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = vec![0; 100_000];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut head)
+            .unwrap();
+        drop(child.stdout.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("export went on after its reader left ({threads} threads)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{stderr}");
+        assert_eq!(stderr, "");
+    }
+}
+
+/// Dozens of files in one ingest, under a limit of 32 open files: each
+/// copy written ahead is closed and kept by its name (a province's year
+/// is thousands of files; systems allow a thousand or so).
+#[cfg(unix)]
+#[test]
+fn an_ingest_of_more_files_than_may_be_open_at_once() {
+    let source = generated("30000");
+    let mut files: Vec<_> = std::fs::read_dir(source.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() > 40, "{} files", files.len());
+    let store = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        source.path().join("plan.toml"),
+        store.path().join("plan.toml"),
+    )
+    .unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 32 && exec \"$@\"")
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("track"))
+        .arg("--data")
+        .arg(store.path())
+        .arg("ingest")
+        .args(&files)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("ingested: {} files, 30000 values", files.len())),
+        "{stdout}"
+    );
+}
