@@ -623,7 +623,7 @@ impl<'a> Check<'a> {
             // stored once.
             let mut first_given: HashMap<String, usize> = HashMap::new();
             let mut unreadable = Vec::with_capacity(files.len());
-            let mut lengths: Vec<u64> = Vec::with_capacity(files.len());
+            let mut lengths: HashSet<u64> = HashSet::with_capacity(files.len());
             for (index, path) in files.iter().enumerate() {
                 let given_as = path.display().to_string();
                 let bytes = match taken.recv().expect("the reading thread reads every file") {
@@ -649,7 +649,7 @@ impl<'a> Check<'a> {
                 };
                 let ahead = (!unread && reads_ahead(hashed.len() > index, bytes.len(), same_size))
                     .then(|| (self.save(), self.read_new(&given_as, &bytes)));
-                lengths.push(len);
+                lengths.insert(len);
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
                 }
