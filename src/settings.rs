@@ -262,11 +262,15 @@ pub fn write_atomically(
         render(&mut out)?;
         out.flush()?;
     }
-    // A file written over keeps its permissions, as an editor keeps them.
+    // A file written over keeps its permissions, as an editor keeps them
+    // (where the file system has any: a failure there is no error).
+    #[cfg(unix)]
     if let Ok(meta) = fs::metadata(path) {
-        temp.as_file()
-            .set_permissions(meta.permissions())
-            .said(|| cannot_write(path.display()))?;
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        let _ = temp
+            .as_file()
+            .set_permissions(fs::Permissions::from_mode(mode));
     }
     temp.as_file().sync_all()?;
     temp.persist(path).said(|| cannot_write(path.display()))?;

@@ -223,6 +223,9 @@ pub fn scan_again_ordered<S, T: Send>(
     let turn = Turn::default();
     let (send, receive) = mpsc::sync_channel::<(usize, u32, Piece<T>)>(threads * AHEAD);
     let files = std::thread::scope(|scope| -> Result<Vec<FilePass>> {
+        // Owned here, so dropped on any way out, before the scope waits for
+        // the threads: one blocked on a full channel then fails and stops.
+        let receive = receive;
         for _ in 0..threads {
             let send = send.clone();
             let (pass, index, segments) = (&pass, &index, &segments);
