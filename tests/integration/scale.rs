@@ -33,6 +33,23 @@ fn generated(rows: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Once the files have settled, the first pass writes the cache (three
+/// segments, from three threads); every pass after it reads the cache, on
+/// any number of threads, and answers as the files did (`answers`).
+fn cached_answers_as_files(data: &std::path::Path, questions: &[&[&str]], answers: &[String]) {
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    for threads in ["3", "1", "2"] {
+        for (args, answer) in questions.iter().zip(answers) {
+            assert_eq!(
+                &output(data, threads, args, true),
+                answer,
+                "{args:?} on {threads} threads, with the cache"
+            );
+        }
+    }
+    assert!(data.join(".cache/values.idx").exists());
+}
+
 /// Merges the generated reports into `parts` files of as many rows each,
 /// so that a file's rows no longer fit in one piece (`scan::PIECE`).
 fn merge(data: &std::path::Path, parts: usize) {
@@ -124,20 +141,7 @@ fn generated_data_is_valid_and_threads_change_nothing() {
         }
         answers.push(one);
     }
-    // Once the files have settled, the first pass writes the cache (three
-    // segments, from three threads); every pass after it reads the cache,
-    // on any number of threads, and answers as the files did.
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    for threads in ["3", "1", "2"] {
-        for (args, answer) in questions.iter().zip(&answers) {
-            assert_eq!(
-                &output(dir.path(), threads, args, true),
-                answer,
-                "{args:?} on {threads} threads, with the cache"
-            );
-        }
-    }
-    assert!(dir.path().join(".cache/values.idx").exists());
+    cached_answers_as_files(dir.path(), &questions, &answers);
 }
 
 /// Every line of each table drawn (from `┌` to `└`) as wide as its top
@@ -224,17 +228,7 @@ fn large_files_export_the_same_on_any_number_of_threads() {
         "{}",
         answers[0].lines().count()
     );
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    for threads in ["3", "2", "1"] {
-        for (args, answer) in questions.iter().zip(&answers) {
-            assert_eq!(
-                &output(dir.path(), threads, args, true),
-                answer,
-                "{args:?} on {threads} threads, with the cache"
-            );
-        }
-    }
-    assert!(dir.path().join(".cache/values.idx").exists());
+    cached_answers_as_files(dir.path(), &questions, &answers);
 }
 
 /// Dozens of files in one ingest, under a limit of 32 open files: each
