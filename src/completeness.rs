@@ -24,7 +24,6 @@ use std::cmp::Reverse;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::input::plan_file::Cadence;
 use crate::model::{IndicatorId, Observation, Plan, UnitId};
@@ -372,7 +371,6 @@ impl<'p> Tracker<'p> {
     fn finish_with(self, matrix: bool) -> Completeness {
         let plan = self.plan;
         let mut overdue: Vec<Overdue> = Vec::new();
-        let mut overdue_at: FxHashMap<(UnitId, Period), usize> = FxHashMap::default();
         // The periods owed by the as-of date, by cadence and year, with
         // their due date and masks: the same for every unit and indicator.
         let last = plan.last_deadline();
@@ -393,24 +391,38 @@ impl<'p> Tracker<'p> {
                 .collect()
         };
         let owed_by_cadence = CADENCES.map(owed_in);
+        let owed_count = owed_by_cadence
+            .each_ref()
+            .map(|years| years.iter().map(|(_, owed)| owed.len()).sum::<usize>());
         let mut duties = Vec::new();
-        let mut periods = FxHashSet::default();
+        // The cadences some duty has: their periods are the matrix's columns.
+        let mut used = [false; 4];
+        // Where the unit's overdue entry for each owed period of each
+        // cadence is: a unit's duties are all made in turn, so this is
+        // cleared per unit rather than hashed by unit and period.
+        let mut overdue_at: [Vec<Option<usize>>; 4] = owed_count.map(|n| vec![None; n]);
         for (u, _) in plan.units.iter().enumerate() {
             let unit = UnitId(u as u32);
+            for at in &mut overdue_at {
+                at.fill(None);
+            }
             for (i, indicator) in plan.indicators.iter().enumerate() {
                 let id = IndicatorId(i as u32);
                 if !indicator.reports(unit) || !self.wanted(unit, id) {
                     continue;
                 }
                 let levels = !indicator.kind.adds_up();
+                let cadence = cadence_index(indicator.cadence);
+                used[cadence] = true;
                 let mut duty = Duty {
                     unit,
                     indicator: id,
                     cadence: indicator.cadence,
-                    marks: Vec::new(),
+                    marks: Vec::with_capacity(if matrix { owed_count[cadence] } else { 0 }),
                     tally: Tally::default(),
                 };
-                for (year, owed) in &owed_by_cadence[cadence_index(indicator.cadence)] {
+                let mut nth = 0;
+                for (year, owed) in &owed_by_cadence[cadence] {
                     let cover = self
                         .slot(unit, id, *year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
@@ -432,7 +444,7 @@ impl<'p> Tracker<'p> {
                         if mark == Mark::Missing {
                             // Grouped by unit and period: one warning names
                             // every indicator a unit owes for a period.
-                            let at = *overdue_at.entry((unit, period)).or_insert_with(|| {
+                            let at = *overdue_at[cadence][nth].get_or_insert_with(|| {
                                 overdue.push(Overdue {
                                     unit,
                                     period,
@@ -443,14 +455,18 @@ impl<'p> Tracker<'p> {
                             });
                             overdue[at].indicators.push(id);
                         }
-                        periods.insert(period);
+                        nth += 1;
                     }
                 }
                 duty.tally = duty.tally.with_rate();
                 duties.push(duty);
             }
         }
-        let mut periods: Vec<Period> = periods.into_iter().collect();
+        let mut periods: Vec<Period> = (0..CADENCES.len())
+            .filter(|&c| used[c])
+            .flat_map(|c| owed_by_cadence[c].iter().flat_map(|(_, owed)| owed))
+            .map(|&(period, ..)| period)
+            .collect();
         periods.sort_by_key(|p| (p.end(), Reverse(p.start())));
 
         let mut by_unit: Vec<(UnitId, Tally)> = Vec::new();
