@@ -397,15 +397,13 @@ impl<'p> Tracker<'p> {
         let mut duties = Vec::new();
         // The cadences some duty has: their periods are the matrix's columns.
         let mut used = [false; 4];
-        // Where the unit's overdue entry for each owed period of each
-        // cadence is: a unit's duties are all made in turn, so this is
-        // cleared per unit rather than hashed by unit and period.
-        let mut overdue_at: [Vec<Option<usize>>; 4] = owed_count.map(|n| vec![None; n]);
+        // A unit's missing reports, by cadence and owed period: a unit's
+        // duties are all judged in turn, so they are gathered here and
+        // emptied per unit (keeping their room) rather than hashed by unit
+        // and period.
+        let mut missing: [Vec<Vec<IndicatorId>>; 4] = owed_count.map(|n| vec![Vec::new(); n]);
         for (u, _) in plan.units.iter().enumerate() {
             let unit = UnitId(u as u32);
-            for at in &mut overdue_at {
-                at.fill(None);
-            }
             for (i, indicator) in plan.indicators.iter().enumerate() {
                 let id = IndicatorId(i as u32);
                 if !indicator.reports(unit) || !self.wanted(unit, id) {
@@ -426,7 +424,7 @@ impl<'p> Tracker<'p> {
                     let cover = self
                         .slot(unit, id, *year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
-                    for &(period, due, mask, end) in owed {
+                    for &(_, _, mask, end) in owed {
                         let covered = |months: u16, ends: u16| {
                             months & mask == mask || (levels && ends & end != 0)
                         };
@@ -442,24 +440,29 @@ impl<'p> Tracker<'p> {
                             duty.marks.push(mark);
                         }
                         if mark == Mark::Missing {
-                            // Grouped by unit and period: one warning names
-                            // every indicator a unit owes for a period.
-                            let at = *overdue_at[cadence][nth].get_or_insert_with(|| {
-                                overdue.push(Overdue {
-                                    unit,
-                                    period,
-                                    due,
-                                    indicators: Vec::new(),
-                                });
-                                overdue.len() - 1
-                            });
-                            overdue[at].indicators.push(id);
+                            missing[cadence][nth].push(id);
                         }
                         nth += 1;
                     }
                 }
                 duty.tally = duty.tally.with_rate();
                 duties.push(duty);
+            }
+            // One warning names every indicator a unit owes for a period,
+            // in plan order.
+            for (cadence, periods) in missing.iter_mut().enumerate() {
+                let owed = owed_by_cadence[cadence].iter().flat_map(|(_, owed)| owed);
+                for (indicators, &(period, due, ..)) in periods.iter_mut().zip(owed) {
+                    if !indicators.is_empty() {
+                        overdue.push(Overdue {
+                            unit,
+                            period,
+                            due,
+                            indicators: indicators.clone(),
+                        });
+                        indicators.clear();
+                    }
+                }
             }
         }
         let mut periods: Vec<Period> = (0..CADENCES.len())
