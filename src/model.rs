@@ -813,7 +813,7 @@ impl Plan {
         };
         // A blank value is a report not (yet) given, as in a template sent
         // back half filled: the row is left out, with a warning.
-        let blank = row.value.text.trim().is_empty();
+        let blank = crate::text::trim(row.value.text).is_empty();
         if blank {
             problem(
                 row.value.column,
@@ -871,7 +871,7 @@ impl Plan {
             indicator: indicator?,
             period: period?,
             value: value?,
-            note: Cow::Borrowed(row.note.map_or("", |n| n.text.trim())),
+            note: Cow::Borrowed(row.note.map_or("", |n| crate::text::trim(n.text))),
             source,
         })
     }

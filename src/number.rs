@@ -75,7 +75,7 @@ impl NumberError {
 /// also taken as a decimal mark when it cannot be a thousands separator
 /// (`2.5` in a `;` file); when it could (`1.234`), the value is refused.
 pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
-    let s = text.trim();
+    let s = crate::text::trim(text);
     if s.is_empty() {
         return Err(NumberError::Empty);
     }

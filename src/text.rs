@@ -5,6 +5,17 @@ use std::borrow::Cow;
 
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark, is_nfc_quick};
 
+/// `s.trim()`, without walking it when it starts and ends with a visible
+/// ASCII character: a report's cells, millions of them, mostly do.
+pub fn trim(s: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// The NFC form of `s`, borrowed when it already is NFC (the usual case).
 pub fn nfc(s: &str) -> Cow<'_, str> {
     match is_nfc_quick(s.chars()) {
@@ -70,6 +81,18 @@ mod tests {
     #[test]
     fn normalises_to_nfc_only_when_needed() {
         assert!(matches!(nfc("Sở"), Cow::Borrowed(_)));
+        for cell in [
+            "12",
+            " 12 ",
+            "\u{a0}12\u{3000}",
+            "\t",
+            "",
+            "Sở ",
+            "x\u{85}",
+            "\u{7f}",
+        ] {
+            assert_eq!(trim(cell), cell.trim(), "{cell:?}");
+        }
         let decomposed = "So\u{31b}\u{309}";
         assert_eq!(nfc(decomposed), "Sở");
     }
