@@ -272,12 +272,26 @@ pub struct Tracker<'p> {
     cover: Vec<Cover>,
     first_year: i16,
     years: usize,
+    /// By cadence and year of the plan, each period's month mask and due
+    /// date: what a value's received date is held against, without a date
+    /// computed for each value.
+    dues: [Vec<Vec<(u16, Date)>>; 4],
 }
 
 impl<'p> Tracker<'p> {
     pub fn new(plan: &'p Plan, as_of: Date) -> Tracker<'p> {
         let first_year = plan.start.year();
         let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
+        let dues = CADENCES.map(|cadence| {
+            (0..years)
+                .map(|y| {
+                    periods_of(cadence, first_year + y as i16)
+                        .into_iter()
+                        .map(|p| (p.month_mask(), due_date(plan, p)))
+                        .collect()
+                })
+                .collect()
+        });
         Tracker {
             plan,
             as_of,
@@ -286,6 +300,7 @@ impl<'p> Tracker<'p> {
             cover: vec![Cover::default(); plan.units.len() * plan.indicators.len() * years],
             first_year,
             years,
+            dues,
         }
     }
 
@@ -341,11 +356,12 @@ impl<'p> Tracker<'p> {
         let mut timely = (months, end);
         if let Some(received) = received {
             timely = (0, 0);
-            for owed in periods_of(indicator.cadence, period.year()) {
-                let overlap = months & owed.month_mask();
-                if overlap != 0 && received <= due_date(self.plan, owed) {
+            let year = (period.year() - self.first_year) as usize;
+            for &(mask, due) in &self.dues[cadence_index(indicator.cadence)][year] {
+                let overlap = months & mask;
+                if overlap != 0 && received <= due {
                     timely.0 |= overlap;
-                    timely.1 |= end & owed.month_mask();
+                    timely.1 |= end & mask;
                 }
             }
         }
