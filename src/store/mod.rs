@@ -193,11 +193,14 @@ impl Store {
 
         let mut files = Vec::with_capacity(manifest.files.len());
         let mut index_of = HashMap::new();
+        // Thousands of files in a national store: looked up, not scanned.
+        let present_set: std::collections::HashSet<&str> =
+            present.iter().map(String::as_str).collect();
         let mut problems = Diagnostics::default();
         let manifest_name = self.manifest_path().display().to_string();
         for entry in &manifest.files {
             let path = dir.join(&entry.file);
-            if !present.contains(&entry.file) {
+            if !present_set.contains(entry.file.as_str()) {
                 problems.push(Diagnostic::error(
                     &manifest_name,
                     msg!(
@@ -301,7 +304,13 @@ impl Store {
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 continue;
             };
-            if !name.starts_with('.') && entry.path().is_file() {
+            // The entry's own type where the folder gives it (no stat); a
+            // link is followed, as before.
+            let file = match entry.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_file(),
+                _ => entry.path().is_file(),
+            };
+            if !name.starts_with('.') && file {
                 names.push(name);
             }
         }
