@@ -272,10 +272,11 @@ pub struct Tracker<'p> {
     cover: Vec<Cover>,
     first_year: i16,
     years: usize,
-    /// By cadence and year of the plan, each period's month mask and due
-    /// date: what a value's received date is held against, without a date
-    /// computed for each value.
-    dues: [Vec<Vec<(u16, Date)>>; 4],
+    /// By cadence, year of the plan and month, the month mask and due date
+    /// of the period of the cadence that holds the month (the periods of a
+    /// cadence partition the year): what a value's received date is held
+    /// against, without a date computed for each value.
+    dues: [Vec<[(u16, Date); 12]>; 4],
 }
 
 impl<'p> Tracker<'p> {
@@ -285,10 +286,16 @@ impl<'p> Tracker<'p> {
         let dues = CADENCES.map(|cadence| {
             (0..years)
                 .map(|y| {
-                    periods_of(cadence, first_year + y as i16)
-                        .into_iter()
-                        .map(|p| (p.month_mask(), due_date(plan, p)))
-                        .collect()
+                    let mut by_month = [(0, plan.start); 12];
+                    for period in periods_of(cadence, first_year + y as i16) {
+                        let (mask, due) = (period.month_mask(), due_date(plan, period));
+                        for (month, owner) in by_month.iter_mut().enumerate() {
+                            if mask & (1 << month) != 0 {
+                                *owner = (mask, due);
+                            }
+                        }
+                    }
+                    by_month
                 })
                 .collect()
         });
@@ -357,12 +364,16 @@ impl<'p> Tracker<'p> {
         if let Some(received) = received {
             timely = (0, 0);
             let year = (period.year() - self.first_year) as usize;
-            for &(mask, due) in &self.dues[cadence_index(indicator.cadence)][year] {
-                let overlap = months & mask;
-                if overlap != 0 && received <= due {
-                    timely.0 |= overlap;
+            let by_month = &self.dues[cadence_index(indicator.cadence)][year];
+            // Each owed period the value's months touch, once.
+            let mut left = months;
+            while left != 0 {
+                let (mask, due) = by_month[left.trailing_zeros() as usize];
+                if received <= due {
+                    timely.0 |= months & mask;
                     timely.1 |= end & mask;
                 }
+                left &= !mask;
             }
         }
         let cover = &mut self.cover[slot];
