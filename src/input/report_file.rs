@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::{Lang, Message};
@@ -128,15 +131,70 @@ impl fmt::Display for Dialect {
     }
 }
 
+/// Where a report file's bytes come from.
+pub enum Input<'b> {
+    /// Held whole: decoded at once, and not copied when UTF-8.
+    Bytes(Cow<'b, [u8]>),
+    /// Read as the rows are wanted, `chunk` bytes at a time, so that memory
+    /// holds a chunk and not the file (see `Stream`).
+    Stream(Box<dyn Read + 'b>, usize),
+}
+
+/// Files from this size on are read a chunk at a time: memory then holds a
+/// few chunks, whatever the file's size. Smaller ones (a unit's report is
+/// a few kilobytes) are read whole, in one call.
+pub const STREAM_FROM: u64 = 4 << 20;
+
+/// The bytes read at a time from a file read in chunks.
+pub const CHUNK: usize = 1 << 20;
+
+impl Input<'static> {
+    /// The file at `path`: whole when small, else in chunks.
+    pub fn open(path: &Path) -> io::Result<Input<'static>> {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        if len >= STREAM_FROM {
+            return Ok(Input::Stream(Box::new(file), CHUNK));
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut bytes)?;
+        Ok(Input::Bytes(Cow::Owned(bytes)))
+    }
+}
+
+impl From<Vec<u8>> for Input<'_> {
+    fn from(bytes: Vec<u8>) -> Self {
+        Input::Bytes(Cow::Owned(bytes))
+    }
+}
+
+impl<'b> From<&'b [u8]> for Input<'b> {
+    fn from(bytes: &'b [u8]) -> Self {
+        Input::Bytes(Cow::Borrowed(bytes))
+    }
+}
+
+impl<'b> From<Cow<'b, [u8]>> for Input<'b> {
+    fn from(bytes: Cow<'b, [u8]>) -> Self {
+        Input::Bytes(bytes)
+    }
+}
+
 /// A report file decoded and ready to read. Its text borrows the bytes
 /// it was read from when they are UTF-8 already (the usual case), so that
 /// a caller who keeps the bytes (an ingest writes them) holds them once.
 pub struct ReportFile<'b> {
     pub name: String,
-    text: Cow<'b, str>,
+    text: Text<'b>,
     pub dialect: Dialect,
     /// Problems with the file as a whole that do not stop reading it.
     pub warnings: Diagnostics,
+}
+
+/// The text of a report file: whole, or the part of a stream not read yet.
+enum Text<'b> {
+    Whole(Cow<'b, str>),
+    Stream(Stream<'b>),
 }
 
 impl ReportFile<'static> {
@@ -148,7 +206,7 @@ impl ReportFile<'static> {
         bytes: Vec<u8>,
         encoding: Encoding,
     ) -> Result<ReportFile<'static>, Diagnostic> {
-        ReportFile::read(name, Cow::Owned(bytes), encoding)
+        ReportFile::read(name, Input::from(bytes), encoding)
     }
 }
 
@@ -159,11 +217,24 @@ impl<'b> ReportFile<'b> {
         bytes: &'b [u8],
         encoding: Encoding,
     ) -> Result<ReportFile<'b>, Diagnostic> {
-        ReportFile::read(name, Cow::Borrowed(bytes), encoding)
+        ReportFile::read(name, Input::from(bytes), encoding)
     }
 
-    /// `parse` or `parse_borrowed`, as the bytes come.
+    /// `parse` or `parse_borrowed`, as the bytes come, or a stream read as
+    /// the rows are wanted. A stream's header is read here; its rows, and
+    /// a byte that is not UTF-8 among them, by `for_each_row`.
     pub fn read(
+        name: &str,
+        input: Input<'b>,
+        encoding: Encoding,
+    ) -> Result<ReportFile<'b>, Diagnostic> {
+        match input {
+            Input::Bytes(bytes) => ReportFile::whole(name, bytes, encoding),
+            Input::Stream(reader, chunk) => Stream::open(name, reader, chunk, encoding),
+        }
+    }
+
+    fn whole(
         name: &str,
         bytes: Cow<'b, [u8]>,
         encoding: Encoding,
@@ -173,7 +244,7 @@ impl<'b> ReportFile<'b> {
         let (dialect, warnings) = read_header(name, &text, label)?;
         Ok(ReportFile {
             name: name.to_string(),
-            text,
+            text: Text::Whole(text),
             dialect,
             warnings,
         })
@@ -182,86 +253,152 @@ impl<'b> ReportFile<'b> {
     /// Calls `on_row` for every data row, in order. Blank rows (nothing but
     /// delimiters and spaces) are skipped; a row that cannot be split into
     /// its cells (too few fields) is handed over as a problem instead.
-    pub fn for_each_row(&self, mut on_row: impl FnMut(Result<RawRow<'_>, Diagnostic>)) {
-        let text = self.text.as_bytes();
-        let mut reader = simd_csv::TotalReaderBuilder::new()
-            .delimiter(self.dialect.delimiter)
-            .has_headers(false)
-            .from_bytes(text);
-        let mut record = simd_csv::ByteRecord::new();
-        let columns = self.dialect.columns;
-        let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
-        let mut lines = LineCounter::new(text);
+    /// Fails when a stream cannot be read on or is not UTF-8 further on:
+    /// the rows before that have been handed over.
+    pub fn for_each_row(
+        &mut self,
+        mut on_row: impl FnMut(Result<RawRow<'_>, Diagnostic>),
+    ) -> Result<(), Diagnostic> {
+        let (name, dialect) = (self.name.as_str(), &self.dialect);
+        let stream = match &mut self.text {
+            Text::Whole(text) => {
+                read_rows(name, dialect, text.as_bytes(), 0, false, true, &mut on_row);
+                return Ok(());
+            }
+            Text::Stream(stream) => stream,
+        };
         loop {
-            let start = reader.position();
-            if !reader.read_byte_record(&mut record) {
-                break;
-            }
-            let line = lines.line_at(start);
-            if line <= self.dialect.header_line || record.iter().all(|f| f.trim_ascii().is_empty())
-            {
-                continue;
-            }
-            if record.len() < needed {
-                let found = record.len();
-                on_row(Err(Diagnostic::error(
-                    &self.name,
-                    msg!(
-                        "this row has {found} fields, the header {needed}; is a delimiter missing?",
-                        "dòng này có {found} cột, dòng tiêu đề có {needed} cột; có phải thiếu dấu phân cách?"
-                    ),
-                )
-                .at(line, found + 1)));
-                continue;
-            }
-            // More fields than the header: a decimal comma or a delimiter
-            // inside an unquoted value has split it, and every value from
-            // there on would be read from the wrong column.
-            if let Some(extra) = (self.dialect.width..record.len())
-                .find(|&i| !record.get(i).unwrap_or_default().trim_ascii().is_empty())
-            {
-                let (found, width) = (record.len(), self.dialect.width);
-                let delimiter = self.dialect.delimiter as char;
-                on_row(Err(Diagnostic::error(
-                    &self.name,
-                    msg!(
-                        "this row has {found} fields, the header {width}; is there a decimal comma or a `{delimiter}` inside a value? \
-                         quote that value (`\"12,5\"`) or save the file with `;` between fields",
-                        "dòng này có {found} cột, dòng tiêu đề có {width} cột; có dấu phẩy thập phân hoặc dấu `{delimiter}` nằm trong một giá trị không? \
-                         hãy đặt giá trị đó trong ngoặc kép (`\"12,5\"`) hoặc lưu lại tệp với dấu `;` giữa các cột"
-                    ),
-                )
-                .at(line, extra + 1)));
-                continue;
-            }
-            let field = |i: usize| -> &str {
-                let bytes = record.get(i).unwrap_or_default();
-                // SAFETY: `self.text` is a `str`, so valid UTF-8; fields
-                // are cut from it at ASCII bytes (delimiter, quote, line end)
-                // and unescaping only removes ASCII quotes, so every field is
-                // valid UTF-8 too. Checking again cost a tenth of a report's time.
-                unsafe { std::str::from_utf8_unchecked(bytes) }
-            };
-            let cell = |role: usize| -> Option<Cell<'_>> {
-                columns[role].map(|i| Cell {
-                    text: field(i),
-                    column: i + 1,
-                })
-            };
-            let (Some(unit), Some(indicator), Some(period), Some(value)) =
-                (cell(0), cell(1), cell(2), cell(3))
+            let last = stream.done();
+            let text = &stream.buf[..stream.ready];
+            let (lines_before, primed) = (stream.lines_before, stream.primed);
+            let Some(carry) =
+                read_rows(name, dialect, text, lines_before, primed, last, &mut on_row)
             else {
-                unreachable!("required columns are checked with the header")
+                return Ok(());
             };
-            on_row(Ok(RawRow {
-                line,
-                unit,
-                indicator,
-                period,
-                value,
-                note: cell(4),
-            }));
+            // Nothing could be handed over: a record longer than the text
+            // at hand. Reading twice as much keeps this linear.
+            let wanted = if stream.consume(carry) {
+                stream.chunk
+            } else {
+                stream.buf.len().max(stream.chunk)
+            };
+            stream.read_more(name, wanted)?;
+            stream.settle(name)?;
         }
+    }
+}
+
+/// Hands `text`'s data rows to `on_row` (see `ReportFile::for_each_row`).
+/// `text` starts where a record starts, after `lines_before` line ends,
+/// or with our own record to skip (`primed`, see `Stream`). Unless it is
+/// the `last` of the file, the record it ends with may go on past it: that
+/// one is not handed over, and where it starts is returned, to read again
+/// with the text that follows. Every record before it is split as in the
+/// whole file: the reader starts afresh at a record, and decides on the
+/// bytes it has seen, which are the file's.
+fn read_rows(
+    name: &str,
+    dialect: &Dialect,
+    text: &[u8],
+    lines_before: u64,
+    primed: bool,
+    last: bool,
+    on_row: &mut impl FnMut(Result<RawRow<'_>, Diagnostic>),
+) -> Option<usize> {
+    let mut reader = simd_csv::TotalReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .has_headers(false)
+        .from_bytes(text);
+    let mut record = simd_csv::ByteRecord::new();
+    let columns = dialect.columns;
+    let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
+    let mut lines = LineCounter::after(text, lines_before);
+    if primed {
+        reader.read_byte_record(&mut record);
+    } else if !last {
+        // The file's start (see `Stream::primed`): its first record must
+        // end in the text, else all of it waits for more.
+        let mut first = simd_csv::TotalReaderBuilder::new()
+            .delimiter(dialect.delimiter)
+            .from_bytes(text);
+        first.byte_headers();
+        if first.position() as usize >= text.len() {
+            return Some(0);
+        }
+    }
+    loop {
+        let start = reader.position();
+        if !reader.read_byte_record(&mut record) {
+            // Line ends only, after the last record: read past.
+            return (!last).then_some(text.len());
+        }
+        if !last && reader.position() as usize >= text.len() {
+            return Some(start as usize);
+        }
+        let line = lines.line_at(start);
+        if line <= dialect.header_line || record.iter().all(|f| f.trim_ascii().is_empty()) {
+            continue;
+        }
+        if record.len() < needed {
+            let found = record.len();
+            on_row(Err(Diagnostic::error(
+                name,
+                msg!(
+                    "this row has {found} fields, the header {needed}; is a delimiter missing?",
+                    "dòng này có {found} cột, dòng tiêu đề có {needed} cột; có phải thiếu dấu phân cách?"
+                ),
+            )
+            .at(line, found + 1)));
+            continue;
+        }
+        // More fields than the header: a decimal comma or a delimiter
+        // inside an unquoted value has split it, and every value from
+        // there on would be read from the wrong column.
+        if let Some(extra) = (dialect.width..record.len())
+            .find(|&i| !record.get(i).unwrap_or_default().trim_ascii().is_empty())
+        {
+            let (found, width) = (record.len(), dialect.width);
+            let delimiter = dialect.delimiter as char;
+            on_row(Err(Diagnostic::error(
+                name,
+                msg!(
+                    "this row has {found} fields, the header {width}; is there a decimal comma or a `{delimiter}` inside a value? \
+                     quote that value (`\"12,5\"`) or save the file with `;` between fields",
+                    "dòng này có {found} cột, dòng tiêu đề có {width} cột; có dấu phẩy thập phân hoặc dấu `{delimiter}` nằm trong một giá trị không? \
+                     hãy đặt giá trị đó trong ngoặc kép (`\"12,5\"`) hoặc lưu lại tệp với dấu `;` giữa các cột"
+                ),
+            )
+            .at(line, extra + 1)));
+            continue;
+        }
+        let field = |i: usize| -> &str {
+            let bytes = record.get(i).unwrap_or_default();
+            // SAFETY: `self.text` is a `str`, so valid UTF-8; fields
+            // are cut from it at ASCII bytes (delimiter, quote, line end)
+            // and unescaping only removes ASCII quotes, so every field is
+            // valid UTF-8 too. Checking again cost a tenth of a report's time.
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        };
+        let cell = |role: usize| -> Option<Cell<'_>> {
+            columns[role].map(|i| Cell {
+                text: field(i),
+                column: i + 1,
+            })
+        };
+        let (Some(unit), Some(indicator), Some(period), Some(value)) =
+            (cell(0), cell(1), cell(2), cell(3))
+        else {
+            unreachable!("required columns are checked with the header")
+        };
+        on_row(Ok(RawRow {
+            line,
+            unit,
+            indicator,
+            period,
+            value,
+            note: cell(4),
+        }));
     }
 }
 
@@ -288,13 +425,14 @@ struct LineCounter<'t> {
 const LINE_WINDOW: usize = 1 << 16;
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t [u8]) -> LineCounter<'t> {
+    /// Lines of `text`, which starts after `passed` line ends.
+    fn after(text: &'t [u8], passed: u64) -> LineCounter<'t> {
         LineCounter {
             text,
             newlines: Vec::new(),
             next: 0,
             searched: 0,
-            passed: 0,
+            passed,
         }
     }
 
@@ -321,6 +459,168 @@ impl<'t> LineCounter<'t> {
             self.searched = end;
         }
     }
+}
+
+/// A report file read a chunk at a time. `buf` holds the text from the
+/// record where reading stopped to the bytes read last: UTF-8 checked up
+/// to `checked` (a character cut by the chunk's end waits for the rest),
+/// and up to `ready` also with lone `\r`s made `\n` as in a whole file
+/// (a `\r` at the end waits for the byte after it).
+struct Stream<'b> {
+    reader: Box<dyn Read + 'b>,
+    chunk: usize,
+    buf: Vec<u8>,
+    checked: usize,
+    ready: usize,
+    eof: bool,
+    /// Line ends before `buf`, less one if `primed`.
+    lines_before: u64,
+    /// Whether `buf` starts with a record of our own, `x\n`, to skip: the
+    /// CSV reader reads its first record twice (as a header, then again),
+    /// and a first record cut by the end of the text would leave it inside
+    /// a quoted field for the second reading.
+    primed: bool,
+}
+
+impl<'b> Stream<'b> {
+    /// Reads what the header needs: the byte-order mark and the first
+    /// line that is not blank. UTF-16 and `--encoding windows-1258` are
+    /// read whole instead: whether a file is UTF-8 is known only at its
+    /// end, and such files are the old exports of Excel, small.
+    fn open(
+        name: &str,
+        reader: Box<dyn Read + 'b>,
+        chunk: usize,
+        encoding: Encoding,
+    ) -> Result<ReportFile<'b>, Diagnostic> {
+        let mut stream = Stream {
+            reader,
+            chunk: chunk.max(1),
+            buf: Vec::new(),
+            checked: 0,
+            ready: 0,
+            eof: false,
+            lines_before: 0,
+            primed: false,
+        };
+        while stream.buf.len() < 3 && !stream.eof {
+            stream.read_more(name, stream.chunk)?;
+        }
+        let bom = encoding_rs::Encoding::for_bom(&stream.buf);
+        if encoding == Encoding::Windows1258 || bom.is_some_and(|(c, _)| c != encoding_rs::UTF_8) {
+            let mut bytes = stream.buf;
+            stream
+                .reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| cannot_read_on(name, &e))?;
+            return ReportFile::whole(name, Cow::Owned(bytes), encoding);
+        }
+        let label = match bom {
+            Some((_, len)) => {
+                stream.buf.drain(..len);
+                "UTF-8 with BOM"
+            }
+            None => "UTF-8",
+        };
+        stream.settle(name)?;
+        while !header_is_whole(stream.text(), stream.done()) {
+            stream.read_more(name, stream.chunk)?;
+            stream.settle(name)?;
+        }
+        let (dialect, warnings) = read_header(name, stream.text(), label)?;
+        Ok(ReportFile {
+            name: name.to_string(),
+            text: Text::Stream(stream),
+            dialect,
+            warnings,
+        })
+    }
+
+    /// The text ready to read.
+    fn text(&self) -> &str {
+        // SAFETY: `buf[..ready]` was checked to be UTF-8 (`settle`), and
+        // made so where a chunk's end cut a character.
+        unsafe { std::str::from_utf8_unchecked(&self.buf[..self.ready]) }
+    }
+
+    /// Whether all of the file is read and ready.
+    fn done(&self) -> bool {
+        self.eof && self.ready == self.buf.len()
+    }
+
+    /// Reads up to `wanted` more bytes; none at the end of the file.
+    fn read_more(&mut self, name: &str, wanted: usize) -> Result<(), Diagnostic> {
+        let read = (&mut self.reader)
+            .take(wanted as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| cannot_read_on(name, &e))?;
+        self.eof |= read == 0;
+        Ok(())
+    }
+
+    /// Checks the bytes read last and makes their lone `\r`s `\n`.
+    fn settle(&mut self, name: &str) -> Result<(), Diagnostic> {
+        match simdutf8::compat::from_utf8(&self.buf[self.checked..]) {
+            Ok(_) => self.checked = self.buf.len(),
+            Err(e) if e.error_len().is_none() && !self.eof => self.checked += e.valid_up_to(),
+            Err(e) => {
+                let at = self.checked + e.valid_up_to();
+                return Err(not_utf8(name, self.lines_before, &self.buf[..at]));
+            }
+        }
+        let mut from = self.ready;
+        self.ready = self.checked;
+        while let Some(i) = memchr::memchr(b'\r', &self.buf[from..self.checked]) {
+            let at = from + i;
+            match self.buf.get(at + 1) {
+                Some(b'\n') => {}
+                None if !self.eof => {
+                    self.ready = at;
+                    break;
+                }
+                _ => self.buf[at] = b'\n',
+            }
+            from = at + 1;
+        }
+        Ok(())
+    }
+
+    /// Drops the text before `carry`, where `read_rows` stopped, and puts
+    /// our own record before it (see `primed`). False when there is no room
+    /// for that: the text is then read again from where it starts.
+    fn consume(&mut self, carry: usize) -> bool {
+        if carry < 2 {
+            return false;
+        }
+        let ends = memchr::memchr_iter(b'\n', &self.buf[..carry]).count() as u64;
+        // Less the `\n` of our record, which the lines of the text count.
+        self.lines_before = (self.lines_before + ends).saturating_sub(1);
+        self.buf[carry - 2..carry].copy_from_slice(b"x\n");
+        let at = carry - 2;
+        self.buf.drain(..at);
+        self.checked -= at;
+        self.ready -= at;
+        self.primed = true;
+        true
+    }
+}
+
+/// Whether `text` holds its first line that is not blank whole (`done`:
+/// all of the file is in `text`).
+fn header_is_whole(text: &str, done: bool) -> bool {
+    done || text
+        .split_inclusive('\n')
+        .any(|line| line.ends_with('\n') && !line.trim().is_empty())
+}
+
+fn cannot_read_on(name: &str, e: &io::Error) -> Diagnostic {
+    Diagnostic::error(
+        name,
+        msg!(
+            "cannot read `{name}` on: {e}",
+            "không đọc tiếp được `{name}`: {e}"
+        ),
+    )
 }
 
 /// Old Mac Excel ("CSV (Macintosh)") ends lines with `\r` alone, which
@@ -414,10 +714,21 @@ fn utf8<'b>(name: &str, bytes: Cow<'b, [u8]>) -> Result<Cow<'b, str>, Diagnostic
         });
     }
     let e = std::str::from_utf8(&bytes).expect_err("simdutf8 found it invalid");
-    let before = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
-    let line = before.matches('\n').count() as u64 + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Err(Diagnostic::error(
+    Err(not_utf8(name, 0, &bytes[..e.valid_up_to()]))
+}
+
+/// Text that is not UTF-8 at the end of `before` (checked UTF-8), which
+/// starts at a line's start after `lines_before` line ends. The line and
+/// column count lone `\r`s as line ends, as the rows' lines do.
+fn not_utf8(name: &str, lines_before: u64, before: &[u8]) -> Diagnostic {
+    let before = std::str::from_utf8(before).unwrap_or_default();
+    let bytes = before.as_bytes();
+    let ends =
+        |at: usize| bytes[at] == b'\n' || (bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n'));
+    let line_ends = memchr::memchr2_iter(b'\n', b'\r', bytes).filter(|&at| ends(at));
+    let (count, last) = line_ends.fold((0u64, None), |(n, _), at| (n + 1, Some(at)));
+    let column = before[last.map_or(0, |at| at + 1)..].chars().count() + 1;
+    Diagnostic::error(
         name,
         msg!(
             "the file is not UTF-8; if it was saved from Excel as CSV in a Vietnamese Windows code page, \
@@ -426,7 +737,7 @@ fn utf8<'b>(name: &str, bytes: Cow<'b, [u8]>) -> Result<Cow<'b, str>, Diagnostic
              hãy đọc bằng `--encoding windows-1258`, hoặc lưu lại tệp dạng \"CSV UTF-8\""
         ),
     )
-    .at(line, column))
+    .at(lines_before + count + 1, column)
 }
 
 /// Finds the header (the first non-blank line), the delimiter that splits
@@ -549,7 +860,7 @@ fn read_header(
 mod tests {
     use super::*;
 
-    fn rows(file: &ReportFile) -> Vec<(u64, String, String, String, String, Option<String>)> {
+    fn rows(file: &mut ReportFile) -> Vec<(u64, String, String, String, String, Option<String>)> {
         let mut out = Vec::new();
         file.for_each_row(|r| {
             let r = r.unwrap_or_else(|d| panic!("{d}"));
@@ -561,16 +872,17 @@ mod tests {
                 r.value.text.to_string(),
                 r.note.map(|n| n.text.to_string()),
             ))
-        });
+        })
+        .unwrap();
         out
     }
 
     #[test]
     fn reads_plain_utf8_with_line_numbers() {
         let text = "unit,indicator,period,value,note\nSKHCN,tasks-provincial,2024-Q3,4,\"Đã phê duyệt, 4\"\n\n,,,,\nSCT,x,2025-H1,7,\n";
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         assert_eq!(file.dialect.delimiter, b',');
-        let rows = rows(&file);
+        let rows = rows(&mut file);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0, 2);
         assert_eq!(rows[0].5.as_deref(), Some("Đã phê duyệt, 4"));
@@ -580,8 +892,8 @@ mod tests {
     #[test]
     fn counts_lines_across_crlf_and_quoted_line_breaks() {
         let text = "unit,indicator,period,value,note\r\nA,x,2025,1,\"two\r\nlines\"\r\n\r\nB,x,2025,2,\r\n";
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
-        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&mut file).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 5]);
     }
 
@@ -607,8 +919,8 @@ mod tests {
             }
         }
         assert!(text.len() > 4 * LINE_WINDOW);
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
-        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&mut file).iter().map(|r| r.0).collect();
         assert_eq!(lines, expected);
     }
 
@@ -627,34 +939,35 @@ mod tests {
             &utf16,
         ];
         for bytes in texts {
-            let owned = ReportFile::parse("r.csv", bytes.to_vec(), Encoding::Auto).unwrap();
-            let borrowed = ReportFile::parse_borrowed("r.csv", bytes, Encoding::Auto).unwrap();
+            let mut owned = ReportFile::parse("r.csv", bytes.to_vec(), Encoding::Auto).unwrap();
+            let mut borrowed = ReportFile::parse_borrowed("r.csv", bytes, Encoding::Auto).unwrap();
             assert_eq!(owned.dialect, borrowed.dialect);
-            assert_eq!(rows(&owned), rows(&borrowed));
+            assert_eq!(rows(&mut owned), rows(&mut borrowed));
         }
         let file = ReportFile::parse_borrowed("r.csv", texts[1], Encoding::Auto).unwrap();
-        assert!(matches!(file.text, Cow::Borrowed(_)));
+        assert!(matches!(file.text, Text::Whole(Cow::Borrowed(_))));
     }
 
     #[test]
     fn reads_files_whose_lines_end_in_cr_alone() {
         let text = "unit,indicator,period,value,note\rA,x,2025,1,\rB,x,2025,2,\r";
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
-        let lines: Vec<u64> = rows(&file).iter().map(|r| r.0).collect();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let lines: Vec<u64> = rows(&mut file).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3]);
     }
 
     #[test]
     fn a_row_longer_than_the_header_is_an_error_at_its_first_extra_field() {
         let text = "unit,indicator,period,value,note\nA,x,2025,12,5,ghi chu\nB,x,2025,3,,,\n";
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         let mut got = Vec::new();
         file.for_each_row(|r| {
             got.push(
                 r.map(|r| r.value.text.to_string())
                     .map_err(|d| (d.line, d.column)),
             )
-        });
+        })
+        .unwrap();
         // Row 2 is split by a decimal comma; row 3's extra fields are empty.
         assert_eq!(got, [Err((Some(2), Some(6))), Ok("3".to_string())]);
     }
@@ -663,11 +976,11 @@ mod tests {
     fn finds_vietnamese_headers_and_semicolons() {
         let text =
             "\u{feff}Đơn vị;Chỉ tiêu;Kỳ;Giá trị;Ghi chú\r\nSKHCN;tasks-provincial;2024;1,5;\r\n";
-        let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
+        let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         assert_eq!(file.dialect.delimiter, b';');
         assert_eq!(file.dialect.mark, DecimalMark::Comma);
         assert_eq!(file.dialect.encoding, "UTF-8 with BOM");
-        assert_eq!(rows(&file)[0].4, "1,5");
+        assert_eq!(rows(&mut file)[0].4, "1,5");
     }
 
     #[test]
@@ -675,10 +988,10 @@ mod tests {
         let text = "unit\tindicator\tperiod\tvalue\nSKHCN\ttasks\t2025\t3\n";
         let mut bytes = vec![0xff, 0xfe];
         bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-        let file = ReportFile::parse("r.txt", bytes, Encoding::Auto).unwrap();
+        let mut file = ReportFile::parse("r.txt", bytes, Encoding::Auto).unwrap();
         assert_eq!(file.dialect.encoding, "UTF-16LE");
         assert_eq!(file.dialect.delimiter, b'\t');
-        assert_eq!(rows(&file)[0].1, "SKHCN");
+        assert_eq!(rows(&mut file)[0].1, "SKHCN");
     }
 
     #[test]
@@ -697,10 +1010,10 @@ mod tests {
     #[test]
     fn windows_1258_is_only_for_what_is_not_utf8() {
         let text = "unit,indicator,period,value,note\nSKHCN,x,2025,1,Đã duyệt\n";
-        let file =
+        let mut file =
             ReportFile::parse("r.csv", text.as_bytes().to_vec(), Encoding::Windows1258).unwrap();
         assert_eq!(file.dialect.encoding, "UTF-8");
-        assert_eq!(rows(&file)[0].5.as_deref(), Some("Đã duyệt"));
+        assert_eq!(rows(&mut file)[0].5.as_deref(), Some("Đã duyệt"));
     }
 
     #[test]
@@ -720,15 +1033,157 @@ mod tests {
 
     #[test]
     fn a_short_row_is_a_problem_with_its_line() {
-        let file = ReportFile::parse(
+        let mut file = ReportFile::parse(
             "r.csv",
             "unit,indicator,period,value\nA,b,2025\n".into(),
             Encoding::Auto,
         )
         .unwrap();
         let mut problems = Vec::new();
-        file.for_each_row(|r| problems.push(r.expect_err("no row")));
+        file.for_each_row(|r| problems.push(r.expect_err("no row")))
+            .unwrap();
         assert_eq!(problems[0].line, Some(2));
         assert!(problems[0].message.en().contains("3 fields"));
+    }
+
+    type Row = (u64, String, String, String, String, Option<String>);
+
+    /// What reading a file gives: its dialect, warnings and rows, or its
+    /// rows up to a stop and why it stopped.
+    #[allow(clippy::type_complexity)]
+    fn outcome(
+        file: Result<ReportFile, Diagnostic>,
+    ) -> Result<(Dialect, Vec<Diagnostic>, Vec<Result<Row, Diagnostic>>), Diagnostic> {
+        let mut file = file?;
+        let mut seen = Vec::new();
+        file.for_each_row(|r| {
+            seen.push(r.map(|r| {
+                (
+                    r.line,
+                    r.unit.text.to_string(),
+                    r.indicator.text.to_string(),
+                    r.period.text.to_string(),
+                    r.value.text.to_string(),
+                    r.note.map(|n| n.text.to_string()),
+                )
+            }))
+        })?;
+        let warnings = file.warnings.iter().cloned().collect();
+        Ok((file.dialect, warnings, seen))
+    }
+
+    fn streamed(
+        bytes: &[u8],
+        chunk: usize,
+        encoding: Encoding,
+    ) -> Result<ReportFile<'_>, Diagnostic> {
+        ReportFile::read("r.csv", Input::Stream(Box::new(bytes), chunk), encoding)
+    }
+
+    /// A file read a chunk at a time gives what it gives read whole, for
+    /// chunks of any size; one that is not UTF-8 stops where the whole
+    /// one says it is not.
+    fn reads_as_whole(bytes: &[u8], chunks: &[usize]) -> Result<(), String> {
+        for encoding in [Encoding::Auto, Encoding::Windows1258] {
+            let whole = outcome(ReportFile::parse_borrowed("r.csv", bytes, encoding));
+            for &chunk in chunks {
+                let stream = outcome(streamed(bytes, chunk, encoding));
+                let same = match (&whole, &stream) {
+                    (Err(w), Err(s)) if w.message.en().contains("not UTF-8") => {
+                        !s.message.en().contains("not UTF-8")
+                            || (w.line, w.column) == (s.line, s.column)
+                    }
+                    _ => whole == stream,
+                };
+                if !same {
+                    return Err(format!(
+                        "{encoding:?}, chunks of {chunk}: {:?}\nwhole:  {whole:?}\nstream: {stream:?}",
+                        String::from_utf8_lossy(bytes)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_read_in_chunks_reads_as_a_whole_one() {
+        let mut text = String::from("\u{feff}unit,indicator,period,value,note\r\n");
+        for i in 0..3_000u64 {
+            match i % 7 {
+                0 => text.push_str(&format!("A,x,2025,{i},\"hai\r\ndòng, \"\"có\"\" dấu\"\r\n")),
+                1 => text.push_str(&format!("B,y,2025-Q1,{i},ghi chú\r")),
+                2 => text.push_str(&format!("\u{feff}C,x,2025,{i}\n\n")),
+                3 => text.push_str(&format!("D,x,2025,{i},,extra\n")),
+                4 => text.push_str("E,x\r\n"),
+                5 => text.push_str(&format!("F;x;2025;{i}\n")),
+                _ => text.push_str(&format!("\"G\",\"x\",2026,\"{i}\",\"\"\n")),
+            }
+        }
+        let (_, _, rows) = outcome(ReportFile::parse_borrowed(
+            "r.csv",
+            text.as_bytes(),
+            Encoding::Auto,
+        ))
+        .unwrap();
+        assert_eq!(rows.len(), 3_000);
+        assert_eq!(
+            rows.iter().filter(|r| r.is_ok()).count(),
+            (0..3_000).filter(|i| [0, 1, 6].contains(&(i % 7))).count()
+        );
+        reads_as_whole(text.as_bytes(), &[1, 2, 3, 5, 8, 13, 64, 1000, 4096, CHUNK]).unwrap();
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_far_in_is_found_where_it_is() {
+        let mut bytes = b"unit,indicator,period,value\n".to_vec();
+        for i in 0..1000 {
+            bytes.extend(format!("A,x,2025,{i}\r").as_bytes());
+        }
+        bytes.extend(b"A,x,2025,\xd2\n");
+        let whole = ReportFile::parse("r.csv", bytes.clone(), Encoding::Auto)
+            .err()
+            .unwrap();
+        assert_eq!((whole.line, whole.column), (Some(1002), Some(10)));
+        let mut file = streamed(&bytes, 4096, Encoding::Auto).unwrap();
+        let mut rows = 0;
+        let stop = file
+            .for_each_row(|r| rows += usize::from(r.is_ok()))
+            .unwrap_err();
+        assert_eq!(stop, whole);
+        assert!(rows > 0 && rows < 1000, "{rows}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2000,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/proptest-regressions/report-file-chunks.txt",
+                ),
+            )),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any text of the bytes that matter to a CSV reader, cut anywhere.
+        #[test]
+        fn any_text_read_in_chunks_reads_as_whole(
+            head in proptest::sample::select(vec![
+                &b""[..], b"\xef\xbb\xbf", b"\xff\xfe", b"unit,indicator,period,value,note\n",
+                b"\xef\xbb\xbfunit;indicator;period;value\r\n", b"\n \nunit,indicator,period,value\r",
+            ]),
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                &b"A"[..], b"x", b"2025", b"12", b",", b";", b"\"", b"\"\"", b"\r", b"\n", b"\r\n",
+                b" ", b"\t", "é".as_bytes(), b"\xef\xbb\xbf", b"\xe1\xba", b"\xff", b"A,x,2025,1,n\n",
+                b"unit,indicator,period,value\n",
+            ]), 0..60),
+        ) {
+            let mut bytes = head.to_vec();
+            for p in parts {
+                bytes.extend_from_slice(p);
+            }
+            let checked = reads_as_whole(&bytes, &[1, 2, 3, 4, 7, 16]);
+            proptest::prop_assert!(checked.is_ok(), "{}", checked.unwrap_err());
+        }
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -23,14 +23,17 @@ use anyhow::Result;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tempfile::TempPath;
 
-use super::manifest::{self, Entry, Manifest, SupersededValue, sha256_hex, sha256_hex_unless};
+use super::manifest::{
+    self, Digest, Entry, Hashing, Manifest, Sha256, SupersededValue, hex_of, sha256_file,
+    sha256_hex_unless,
+};
 use super::scan::{RatioCheck, clash, clash_message, read_file, superseded_in};
 use super::{MANIFEST, ReadOptions, Reports, Store, temp_file_in};
 use crate::diagnostic::{
     Diagnostics, Failed, Invalid, Said, Severity, cannot_create, cannot_read, cannot_write,
     cannot_write_in,
 };
-use crate::input::report_file::{Encoding, ReportFile, WINDOWS_1258};
+use crate::input::report_file::{CHUNK, Encoding, Input, ReportFile, STREAM_FROM, WINDOWS_1258};
 use crate::lang::{Lang, Message};
 use crate::model::{IndicatorId, Ledger, Observation, Plan, Source, UnitId};
 use crate::msg;
@@ -116,14 +119,21 @@ struct Candidate {
 }
 
 impl Candidate {
-    /// The file's bytes again, to settle a clash with stored values or to
-    /// store it where no temporary copy was written: read anew, and
-    /// refused if they are no longer the bytes hashed and checked. Given
-    /// files are not all held at once: an ingest of thousands of files
-    /// holds a few.
-    fn bytes(&self) -> Result<Vec<u8>> {
-        let bytes = fs::read(&self.path).said(|| cannot_read(&self.given))?;
-        if sha256_hex(&bytes) != self.sha256 {
+    /// The file again, a chunk at a time, to settle a clash with stored
+    /// values or to store it where no temporary copy was written: the
+    /// copy if there is one, else the file as given, read anew. What is
+    /// read is hashed into `hasher`, for `verify`. Given files are not all
+    /// held at once, nor a large one whole.
+    fn reopen<'h>(&self, hasher: &'h mut Sha256) -> Result<Hashing<'h, File>> {
+        let path = self.part.as_deref().unwrap_or(&self.path);
+        let inner = File::open(path).said(|| cannot_read(&self.given))?;
+        Ok(Hashing { inner, hasher })
+    }
+
+    /// Refuses bytes read again (`reopen`) that are no longer the bytes
+    /// hashed and checked.
+    fn verify(&self, hasher: Sha256) -> Result<()> {
+        if hex_of(hasher) != self.sha256 {
             return Err(Failed {
                 message: msg!(
                     "`{}` changed while it was being ingested; nothing was stored: ingest it again",
@@ -134,7 +144,7 @@ impl Candidate {
             }
             .into());
         }
-        Ok(bytes)
+        Ok(())
     }
 }
 
@@ -265,7 +275,7 @@ impl Store {
                 } else if !taken.contains(&key) {
                     Taken::No
                 } else if !listed.contains(&key)
-                    && fs::read(dir.join(name)).is_ok_and(|b| sha256_hex(&b) == candidate.sha256)
+                    && sha256_file(&dir.join(name)).is_ok_and(|h| h == candidate.sha256)
                 {
                     Taken::ByThisFile
                 } else {
@@ -312,10 +322,17 @@ impl Store {
                 sync_dir(&dir);
             }
             for (candidate, (name, reuse)) in candidates.iter_mut().zip(chosen) {
-                match candidate.part.take() {
-                    Some(part) => persist(part, &dir.join(name), *reuse)?,
-                    None => write_file(&dir, name, &candidate.bytes()?, *reuse)?,
-                }
+                let part = match candidate.part.take() {
+                    Some(part) => part,
+                    None => {
+                        let mut hasher = Sha256::new();
+                        let part = part_from(&dir, candidate.reopen(&mut hasher)?)
+                            .said(|| cannot_write_in(dir.display()))?;
+                        candidate.verify(hasher)?;
+                        part
+                    }
+                };
+                persist(part, &dir.join(name), *reuse)?;
                 if !reuse {
                     created.push(dir.join(name));
                 }
@@ -455,6 +472,99 @@ fn reads_ahead(hashed: bool, len: usize, same_size: impl FnOnce() -> bool) -> bo
     cfg!(test) || (!hashed && len >= 1 << 20 && !same_size())
 }
 
+/// A given file as the reading thread hands it over: whole, or (when
+/// large) its size and its chunks as they are read.
+enum Given {
+    Whole(Arc<Vec<u8>>),
+    Chunks(u64, mpsc::Receiver<io::Result<Vec<u8>>>),
+}
+
+/// Chunks of a large given file that the reading thread may read ahead.
+const CHUNKS_AHEAD: usize = 2;
+
+/// Reads a large given file a chunk at a time, for `Check::read`: hashes
+/// each chunk, writes it to a temporary file in `parts` (if given), and
+/// hands it over to `chunks` while they are taken. Returns the hash and the
+/// temporary file; a hash that no file has when the file cannot be read to
+/// its end (the reading of the chunks says why); `None` when stopped.
+fn stream_given(
+    path: &Path,
+    parts: Option<&Path>,
+    chunks: mpsc::SyncSender<io::Result<Vec<u8>>>,
+    stop: &AtomicBool,
+) -> Option<(String, Option<TempPath>)> {
+    let unreadable = |e: io::Error| {
+        let _ = chunks.send(Err(e));
+        Some(("unreadable".to_string(), None))
+    };
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => return unreadable(e),
+    };
+    let mut hasher = Sha256::new();
+    let mut part = parts.and_then(|dir| temp_file_in(dir, PART_PREFIX, PART_SUFFIX).ok());
+    // Until the reader stops taking chunks (a file that fails early): the
+    // hash and the copy are made to the end all the same.
+    let mut taken = true;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut chunk = Vec::with_capacity(CHUNK);
+        match (&mut file).take(CHUNK as u64).read_to_end(&mut chunk) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return unreadable(e),
+        }
+        hasher.update(&chunk);
+        if let Some(temp) = &mut part
+            && temp.write_all(&chunk).is_err()
+        {
+            part = None;
+        }
+        taken = taken && chunks.send(Ok(chunk)).is_ok();
+    }
+    drop(chunks);
+    let part = part.and_then(|temp| {
+        temp.as_file().sync_all().ok()?;
+        Some(temp.into_temp_path())
+    });
+    Some((hex_of(hasher), part))
+}
+
+/// The chunks of a given file (see `stream_given`) as one stream.
+struct Chunks {
+    taken: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Chunks {
+    fn new(taken: mpsc::Receiver<io::Result<Vec<u8>>>) -> Chunks {
+        Chunks {
+            taken,
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.taken.recv() {
+                Ok(chunk) => (self.chunk, self.at) = (chunk?, 0),
+                // The reading thread is done with the file.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// Sets its flag when dropped.
 struct StopOnDrop<'s>(&'s AtomicBool);
 
@@ -578,9 +688,11 @@ impl<'a> Check<'a> {
         let stop = AtomicBool::new(false);
         // The reading thread reads each file, hands it over, then hashes
         // it; it runs at most two files ahead, so that memory holds a few
-        // given files, never all of them.
-        let (give, taken) = mpsc::sync_channel::<std::io::Result<Arc<Vec<u8>>>>(2);
+        // given files, never all of them. A large file is handed over a
+        // chunk at a time as it is read, hashed and written.
+        let (give, taken) = mpsc::sync_channel::<io::Result<Given>>(2);
         let (sender, hashes) = mpsc::channel();
+        let streams = self.options.read.encoding == Encoding::Auto;
         std::thread::scope(|scope| {
             let stop = &stop;
             scope.spawn(move || {
@@ -588,11 +700,27 @@ impl<'a> Check<'a> {
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
+                    let len = fs::metadata(path).map_or(0, |m| m.len());
+                    if streams && len >= STREAM_FROM {
+                        let (chunks, taken) = mpsc::sync_channel(CHUNKS_AHEAD);
+                        if give.send(Ok(Given::Chunks(len, taken))).is_err() {
+                            return;
+                        }
+                        let Some((hash, part)) = stream_given(path, parts, chunks, stop) else {
+                            return;
+                        };
+                        // Written in vain when stored already or given before.
+                        let part = part.filter(|_| known.insert(hash.clone()));
+                        if sender.send((hash, part)).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
                     let read = fs::read(path).map(Arc::new);
                     let bytes = read.as_ref().map_or_else(|_| Arc::default(), Arc::clone);
                     // One that cannot be read is an error below: no copy.
                     let readable = read.is_ok();
-                    if give.send(read).is_err() {
+                    if give.send(read.map(Given::Whole)).is_err() {
                         return;
                     }
                     let Some(hash) = sha256_hex_unless(&bytes, stop) else {
@@ -626,29 +754,46 @@ impl<'a> Check<'a> {
             let mut lengths: HashSet<u64> = HashSet::with_capacity(files.len());
             for (index, path) in files.iter().enumerate() {
                 let given_as = path.display().to_string();
-                let bytes = match taken.recv().expect("the reading thread reads every file") {
-                    Ok(bytes) => {
+                let given = match taken.recv().expect("the reading thread reads every file") {
+                    Ok(given) => {
                         unreadable.push(None);
-                        bytes
+                        given
                     }
                     Err(e) => {
                         unreadable.push(Some(e));
-                        Arc::default()
+                        Given::Whole(Arc::default())
                     }
                 };
                 hashed.extend(hashes.try_iter());
                 // A file that cannot be read is said to be so below, after
                 // the store's problems, as when the store was read first.
                 let unread = unreadable[index].is_some();
-                let len = bytes.len() as u64;
-                let same_size = || {
-                    lengths.contains(&len)
-                        || sizes
-                            .get_or_insert_with(|| self.stored_sizes())
-                            .contains(&len)
+                let (len, bytes, ahead) = match given {
+                    // Read as its chunks come: always ahead of its hash.
+                    Given::Chunks(len, chunks) => {
+                        let input = Input::Stream(Box::new(Chunks::new(chunks)), CHUNK);
+                        let saved = self.save();
+                        (len, None, Some((saved, self.read_new(&given_as, input))))
+                    }
+                    Given::Whole(bytes) => {
+                        let len = bytes.len() as u64;
+                        let same_size = || {
+                            lengths.contains(&len)
+                                || sizes
+                                    .get_or_insert_with(|| self.stored_sizes())
+                                    .contains(&len)
+                        };
+                        let ahead = (!unread
+                            && reads_ahead(hashed.len() > index, bytes.len(), same_size))
+                        .then(|| {
+                            (
+                                self.save(),
+                                self.read_new(&given_as, Input::from(&bytes[..])),
+                            )
+                        });
+                        (len, Some(bytes), ahead)
+                    }
                 };
-                let ahead = (!unread && reads_ahead(hashed.len() > index, bytes.len(), same_size))
-                    .then(|| (self.save(), self.read_new(&given_as, &bytes)));
                 lengths.insert(len);
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
@@ -680,9 +825,10 @@ impl<'a> Check<'a> {
                     outcomes.push(Some(known));
                     continue;
                 }
-                let read = match ahead {
-                    Some((_, read)) => read,
-                    None => self.read_new(&given_as, &bytes),
+                let read = match (ahead, bytes) {
+                    (Some((_, read)), _) => read,
+                    (None, Some(bytes)) => self.read_new(&given_as, Input::from(&bytes[..])),
+                    (None, None) => unreachable!("a file in chunks is read ahead"),
                 };
                 outcomes.push(None);
                 first_given.insert(sha256.clone(), candidates.len());
@@ -722,10 +868,7 @@ impl<'a> Check<'a> {
         for (index, report) in reports.files.iter().enumerate() {
             let sha256 = match &report.sha256 {
                 Some(sha256) => sha256.clone(),
-                None => {
-                    let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
-                    sha256_hex(&bytes)
-                }
+                None => sha256_file(&report.path).said(|| cannot_read(&self.names[index]))?,
             };
             let received = reports
                 .manifest
@@ -751,7 +894,7 @@ impl<'a> Check<'a> {
     }
 
     /// Reads a new file through validation, marking its values' months.
-    fn read_new(&mut self, given: &str, bytes: &[u8]) -> NewFile {
+    fn read_new(&mut self, given: &str, input: Input) -> NewFile {
         self.progress.step();
         let (plan, options) = (self.plan, self.options);
         let index = self.names.len();
@@ -767,7 +910,7 @@ impl<'a> Check<'a> {
             plan,
             index,
             &self.names[index],
-            bytes,
+            input,
             options.read.encoding,
             &mut problems,
             &mut 0,
@@ -818,7 +961,7 @@ impl<'a> Check<'a> {
         let mut adopted = Vec::new();
         for ((index, report), sha256) in reports.files.iter().enumerate().zip(hashes) {
             self.progress.step();
-            let bytes = fs::read(&report.path).said(|| cannot_read(&self.names[index]))?;
+            let input = Input::open(&report.path).said(|| cannot_read(&self.names[index]))?;
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
             let mut read = FileRead {
@@ -833,7 +976,7 @@ impl<'a> Check<'a> {
                 plan,
                 index,
                 &self.names[index],
-                bytes,
+                input,
                 report.encoding.unwrap_or(options.read.encoding),
                 &mut problems,
                 &mut 0,
@@ -899,14 +1042,15 @@ impl<'a> Check<'a> {
             if !self.new[offset].may_hold(&units) {
                 continue;
             }
-            let bytes = candidate.bytes()?;
+            let mut hasher = Sha256::new();
+            let input = Input::Stream(Box::new(candidate.reopen(&mut hasher)?), CHUNK);
             let mut problems = Diagnostics::default();
             let superseded = &mut self.superseded;
-            read_file(
+            let file = read_file(
                 plan,
                 stored + offset,
                 &names[stored + offset],
-                &bytes[..],
+                input,
                 options.read.encoding,
                 &mut problems,
                 &mut 0,
@@ -973,6 +1117,8 @@ impl<'a> Check<'a> {
                     });
                 },
             );
+            drop(file);
+            candidate.verify(hasher)?;
             self.new[offset].problems = problems;
         }
         Ok(())
@@ -989,14 +1135,14 @@ impl<'a> Check<'a> {
             if !self.stored[index].may_hold(&units) {
                 continue;
             }
-            let bytes = fs::read(&report.path).said(|| cannot_read(&names[index]))?;
+            let input = Input::open(&report.path).said(|| cannot_read(&names[index]))?;
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
             read_file(
                 plan,
                 index,
                 &names[index],
-                bytes,
+                input,
                 report.encoding.unwrap_or(options.read.encoding),
                 &mut problems,
                 &mut 0,
@@ -1208,6 +1354,14 @@ fn part(dir: &Path, bytes: &[u8]) -> Option<TempPath> {
     Some(temp.into_temp_path())
 }
 
+/// A temporary file of `dir` with what `reader` gives, flushed to disk.
+fn part_from(dir: &Path, mut reader: impl Read) -> io::Result<TempPath> {
+    let mut temp = temp_file_in(dir, PART_PREFIX, PART_SUFFIX)?;
+    io::copy(&mut reader, &mut temp)?;
+    temp.as_file().sync_all()?;
+    Ok(temp.into_temp_path())
+}
+
 /// Renames a written temporary file to `path`. Without `overwrite`, an
 /// existing file is an error rather than replaced.
 fn persist(temp: TempPath, path: &Path, overwrite: bool) -> Result<()> {
@@ -1260,6 +1414,8 @@ mod careful;
 mod tests {
     use super::*;
 
+    use crate::store::manifest::sha256_hex;
+
     #[test]
     fn a_given_file_read_again_must_be_the_bytes_checked() {
         let dir = tempfile::tempdir().unwrap();
@@ -1276,9 +1432,19 @@ mod tests {
             encoding: None,
             replaced: Vec::new(),
         };
-        assert_eq!(candidate.bytes().unwrap(), b"unit,indicator,period,value\n");
+        let read_again = |candidate: &Candidate| -> Result<Vec<u8>> {
+            let mut hasher = Sha256::new();
+            let mut bytes = Vec::new();
+            candidate.reopen(&mut hasher)?.read_to_end(&mut bytes)?;
+            candidate.verify(hasher)?;
+            Ok(bytes)
+        };
+        assert_eq!(
+            read_again(&candidate).unwrap(),
+            b"unit,indicator,period,value\n"
+        );
         fs::write(&path, "unit,indicator,period,value\nA,b,2025,1\n").unwrap();
-        let error = candidate.bytes().unwrap_err().to_string();
+        let error = read_again(&candidate).unwrap_err().to_string();
         assert!(
             error.contains("`r.csv` changed while it was being ingested"),
             "{error}"

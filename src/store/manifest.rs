@@ -4,15 +4,15 @@
 //! complete temporary file over the old one: it is the store's commit
 //! point.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+pub use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Failed, Invalid};
 use crate::input::report_file::Encoding;
@@ -150,6 +150,33 @@ impl Manifest {
 /// SHA-256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of the file at `path`, read a chunk at a time.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Reads `inner`, hashing what it reads into `hasher`: the bytes checked
+/// are then the bytes hashed, however large the file.
+pub struct Hashing<'h, R> {
+    pub inner: R,
+    pub hasher: &'h mut Sha256,
+}
+
+impl<R: Read> Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The hash `hasher` holds, lower-case hex.
+pub fn hex_of(hasher: Sha256) -> String {
+    hex(&hasher.finalize())
 }
 
 /// `sha256_hex`, or `None` when `stop` is set before the end: a hash made

@@ -2,7 +2,6 @@
 //! consumer, such as the evaluator or an export. Reading streams: memory
 //! holds one file and the aggregates, never all rows.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fs;
@@ -16,10 +15,10 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::cache::{self, Cache, Index, Trailer};
-use super::manifest::sha256_hex;
+use super::manifest::{sha256_file, sha256_hex};
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
-use crate::input::report_file::{Encoding, RawRow, ReportFile};
+use crate::input::report_file::{Encoding, Input, RawRow, ReportFile};
 use crate::lang::{Lang, Message};
 use crate::model::{
     CellProblem, IndicatorId, Ledger, Measure, Observation, Plan, RowMemo, Source, UnitId, Value,
@@ -585,11 +584,15 @@ impl<'a> Pass<'a> {
             superseded: 0,
             clashes: Vec::new(),
         };
-        let bytes = fs::read(&report.path).said(|| cannot_read(name))?;
-        if self.options.verify
-            && let Some(expected) = &report.sha256
-            && sha256_hex(&bytes) != *expected
-        {
+        let input = Input::open(&report.path).said(|| cannot_read(name))?;
+        let changed = |sha256: String| report.sha256.as_ref().is_some_and(|s| *s != sha256);
+        let differs = self.options.verify
+            && match &input {
+                Input::Bytes(bytes) => changed(sha256_hex(bytes)),
+                // A large file: hashed as it is read again, a chunk at a time.
+                Input::Stream(..) => changed(sha256_file(&report.path).said(|| cannot_read(name))?),
+            };
+        if differs {
             file.problems.push(Diagnostic::warning(
                 name,
                 msg!(
@@ -611,7 +614,7 @@ impl<'a> Pass<'a> {
             plan,
             index,
             name,
-            bytes,
+            input,
             report.encoding.unwrap_or(self.options.encoding),
             &mut file.problems,
             &mut file.rows,
@@ -719,13 +722,13 @@ pub(super) fn read_file<'b>(
     plan: &Plan,
     index: usize,
     name: &str,
-    bytes: impl Into<Cow<'b, [u8]>>,
+    input: impl Into<Input<'b>>,
     encoding: Encoding,
     problems: &mut Diagnostics,
     rows: &mut u64,
     mut each: impl FnMut(&Observation, &RawRow, &mut FileProblems),
 ) -> Option<ReportFile<'b>> {
-    let file = match ReportFile::read(name, bytes.into(), encoding) {
+    let mut file = match ReportFile::read(name, input.into(), encoding) {
         Ok(file) => file,
         Err(d) => {
             problems.push(d);
@@ -736,7 +739,8 @@ pub(super) fn read_file<'b>(
     let rows_before = *rows;
     let mut cells = Vec::new();
     let mut memo = RowMemo::default();
-    file.for_each_row(|row| {
+    let mark = file.dialect.mark;
+    let read = file.for_each_row(|row| {
         let row = match row {
             Ok(row) => row,
             Err(d) => return file_problems.push(d),
@@ -747,13 +751,19 @@ pub(super) fn read_file<'b>(
             line: row.line as u32,
         };
         cells.clear();
-        let observation =
-            plan.read_row_with(&row, file.dialect.mark, source, &mut cells, &mut memo);
+        let observation = plan.read_row_with(&row, mark, source, &mut cells, &mut memo);
         file_problems.cells(row.line, &cells);
         if let Some(obs) = observation {
             each(&obs, &row, &mut file_problems);
         }
     });
+    // A stream that cannot be read on: the problems of the rows before,
+    // then why.
+    if let Err(d) = read {
+        problems.extend(file_problems.finish());
+        problems.push(d);
+        return None;
+    }
     if *rows == rows_before {
         file_problems.warn(Diagnostic::warning(
             name,
@@ -778,14 +788,14 @@ fn describe_clashes(
 ) -> Result<Diagnostics> {
     let mut earlier: Vec<Option<(Period, Source)>> = vec![None; clashes.len()];
     for (index, report) in reports.files.iter().enumerate() {
-        let bytes = fs::read(&report.path)?;
+        let input = Input::open(&report.path)?;
         let superseded = superseded_in(plan, report);
         let mut ignored = Diagnostics::default();
         read_file(
             plan,
             index,
             &names[index],
-            bytes,
+            input,
             report.encoding.unwrap_or(options.encoding),
             &mut ignored,
             &mut 0,

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use crate::lang::Message;
 use crate::model::{IndicatorId, Measure, Observation, Plan, Source, UnitId, Value};
 use crate::msg;
 use crate::period::Period;
-use crate::store::manifest::{Entry, SupersededValue, sha256_hex};
+use crate::store::manifest::{Digest, Entry, Sha256, SupersededValue, sha256_hex};
 
 /// What the careful check says of `files`, as `Store::ingest` with
 /// `--dry-run` would say it, less the names chosen.
@@ -36,7 +37,13 @@ pub(super) fn ingest(
     check.read_store()?;
     let (outcomes, mut candidates) = check.sort_given(files)?;
     for candidate in &mut candidates {
-        let bytes = candidate.bytes()?;
+        let mut hasher = Sha256::new();
+        let mut bytes = Vec::new();
+        candidate
+            .reopen(&mut hasher)?
+            .read_to_end(&mut bytes)
+            .said(|| cannot_read(&candidate.given))?;
+        candidate.verify(hasher)?;
         check.read_candidate(candidate, bytes);
     }
     let warnings = check.finish()?;
