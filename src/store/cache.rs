@@ -13,8 +13,11 @@
 //!
 //! In `.cache/` of the data folder: `values.idx` (the key, and where each
 //! file's block lies) and `values-*.seg` (the blocks, one segment per
-//! thread of the pass that wrote them). Every number is a LEB128 varint;
-//! each block carries a checksum, so that one damaged on disk is not read.
+//! thread of the pass that wrote them). A file's block is its values in
+//! pieces of about `PIECE` bytes, each with its own checksum, then its
+//! trailer: a file of millions of rows is read and written a piece at a
+//! time, in flat memory. Numbers are LEB128 varints (a piece's head is
+//! three little-endian u64s); a piece or trailer damaged on disk is not read.
 
 use std::fs::{self, File};
 use std::hash::Hasher;
@@ -33,11 +36,19 @@ use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId
 use crate::period::Period;
 
 /// Changes whenever the layout below changes.
-const MAGIC: &[u8] = b"track values cache 3\n";
+const MAGIC: &[u8] = b"track values cache 4\n";
 const INDEX: &str = "values.idx";
 /// How long before a pass every file must have last changed for the
 /// pass to write the cache: longer than any file system's clock tick.
 const SETTLED: Duration = Duration::from_secs(2);
+/// A block's values are cut into pieces of about this many bytes.
+const PIECE: usize = 256 << 10;
+/// A piece's head: the bytes of its values and of their texts, and the
+/// checksum of both.
+const PIECE_HEAD: usize = 24;
+/// Blocks up to this size (nearly all: a unit's file is a few kilobytes)
+/// are read in one call, pieces and trailer together.
+const WHOLE_BLOCK: u64 = 1 << 20;
 
 /// The cache of one set of reports, under one key.
 pub(super) struct Cache {
@@ -57,12 +68,11 @@ pub(super) struct Index {
 struct Block {
     segment: u32,
     offset: u64,
-    /// Bytes of values, of their texts (validated as UTF-8 at once), and
-    /// of the trailer (the file's warnings and counts).
-    values: u64,
-    strings: u64,
+    /// Bytes of the pieces (heads included), then of the trailer (the
+    /// file's warnings and counts).
+    pieces: u64,
     trailer: u64,
-    /// FxHash of the block's bytes: a block damaged on disk is not read.
+    /// FxHash of the trailer: one damaged on disk is not read.
     check: u64,
 }
 
@@ -71,8 +81,7 @@ impl Block {
     /// overflow.
     fn end(&self) -> Option<u64> {
         self.offset
-            .checked_add(self.values)?
-            .checked_add(self.strings)?
+            .checked_add(self.pieces)?
             .checked_add(self.trailer)
     }
 }
@@ -140,8 +149,7 @@ impl Cache {
             let block = Block {
                 segment: u32::try_from(at.uint()?).ok()?,
                 offset: at.uint()?,
-                values: at.uint()?,
-                strings: at.uint()?,
+                pieces: at.uint()?,
                 trailer: at.uint()?,
                 check: at.uint()?,
             };
@@ -203,6 +211,7 @@ impl Cache {
             segment,
             file,
             written: 0,
+            start: 0,
             blocks: Vec::new(),
             buf: Vec::new(),
             strings: Vec::new(),
@@ -291,14 +300,7 @@ impl Cache {
         }
         put(&mut index, blocks.len() as u64);
         for b in blocks {
-            for n in [
-                u64::from(b.segment),
-                b.offset,
-                b.values,
-                b.strings,
-                b.trailer,
-                b.check,
-            ] {
+            for n in [u64::from(b.segment), b.offset, b.pieces, b.trailer, b.check] {
                 put(&mut index, n);
             }
         }
@@ -361,8 +363,10 @@ pub(super) struct Writer {
     segment: tempfile::NamedTempFile,
     file: BufWriter<File>,
     written: u64,
+    /// Where the block of the file being read starts.
+    start: u64,
     blocks: Vec<(usize, Block)>,
-    /// The file being read, encoded: values, and their texts.
+    /// The piece being made of the file being read: values, and their texts.
     buf: Vec<u8>,
     strings: Vec<u8>,
     /// The line of the file's last value.
@@ -400,13 +404,37 @@ impl Writer {
             zigzag(i64::from(obs.source.line) - i64::from(self.line)),
         );
         self.line = obs.source.line;
+        if self.buf.len() + self.strings.len() >= PIECE {
+            self.end_piece();
+        }
+    }
+
+    /// Writes the piece made so far, if any.
+    fn end_piece(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let (values, strings) = (self.buf.len() as u64, self.strings.len() as u64);
+        self.buf.append(&mut self.strings);
+        let mut head = [0; PIECE_HEAD];
+        for (i, n) in [values, strings, checksum(&self.buf)]
+            .into_iter()
+            .enumerate()
+        {
+            head[i * 8..i * 8 + 8].copy_from_slice(&n.to_le_bytes());
+        }
+        self.failed |= self
+            .file
+            .write_all(&head)
+            .and_then(|()| self.file.write_all(&self.buf))
+            .is_err();
+        self.written += (PIECE_HEAD + self.buf.len()) as u64;
+        self.buf.clear();
     }
 
     /// Ends file `index`'s block with what else its reading found.
     pub(super) fn end_file(&mut self, index: usize, trailer: &Trailer) {
-        let values = self.buf.len() as u64;
-        let strings = self.strings.len() as u64;
-        self.buf.append(&mut self.strings);
+        self.end_piece();
         let buf = &mut self.buf;
         put(buf, trailer.rows);
         put(buf, trailer.superseded);
@@ -420,17 +448,16 @@ impl Writer {
         }
         let block = Block {
             segment: 0,
-            offset: self.written,
-            values,
-            strings,
-            trailer: self.buf.len() as u64 - values - strings,
+            offset: self.start,
+            pieces: self.written - self.start,
+            trailer: self.buf.len() as u64,
             check: checksum(&self.buf),
         };
         self.failed |= self.file.write_all(&self.buf).is_err();
         self.written += self.buf.len() as u64;
+        self.start = self.written;
         self.blocks.push((index, block));
         self.buf.clear();
-        self.strings.clear();
         self.line = 0;
     }
 }
@@ -448,23 +475,64 @@ pub(super) fn read(
     mut feed: impl FnMut(&Observation),
 ) -> Option<Trailer> {
     let block = index.blocks[file];
-    buf.resize(usize::try_from(block.end()? - block.offset).ok()?, 0);
-    read_at(&segments[block.segment as usize], buf, block.offset).ok()?;
-    if checksum(buf) != block.check {
+    let segment = &segments[block.segment as usize];
+    let pieces_end = block.offset.checked_add(block.pieces)?;
+    let end = block.end()?;
+    let mut line = 0u32;
+    if end - block.offset <= WHOLE_BLOCK {
+        buf.resize(usize::try_from(end - block.offset).ok()?, 0);
+        read_at(segment, buf, block.offset).ok()?;
+        let (mut pieces, trailer) = buf.split_at(usize::try_from(block.pieces).ok()?);
+        let trailer = read_trailer(trailer, block.check, name)?;
+        while !pieces.is_empty() {
+            let (head, rest) = pieces.split_first_chunk::<PIECE_HEAD>()?;
+            let (values, len, check) = piece_head(head)?;
+            let piece = rest.get(..len)?;
+            if checksum(piece) != check {
+                return None;
+            }
+            read_piece(plan, file, piece, values, &mut line, &mut feed)?;
+            pieces = &rest[len..];
+        }
+        return Some(trailer);
+    }
+    // A large file's: the trailer, then a piece at a time.
+    buf.resize(usize::try_from(block.trailer).ok()?, 0);
+    read_at(segment, buf, pieces_end).ok()?;
+    let trailer = read_trailer(buf, block.check, name)?;
+    let mut at = block.offset;
+    while at < pieces_end {
+        let mut head = [0; PIECE_HEAD];
+        read_at(segment, &mut head, at).ok()?;
+        let (values, len, check) = piece_head(&head)?;
+        let next = at.checked_add((PIECE_HEAD + len) as u64)?;
+        if next > pieces_end {
+            return None;
+        }
+        buf.resize(len, 0);
+        read_at(segment, buf, at + PIECE_HEAD as u64).ok()?;
+        if checksum(buf) != check {
+            return None;
+        }
+        read_piece(plan, file, buf, values, &mut line, &mut feed)?;
+        at = next;
+    }
+    Some(trailer)
+}
+
+/// A piece's head: the length of its values, its length, its checksum.
+fn piece_head(head: &[u8; PIECE_HEAD]) -> Option<(usize, usize, u64)> {
+    let n = |i: usize| u64::from_le_bytes(head[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let values = usize::try_from(n(0)).ok()?;
+    let len = values.checked_add(usize::try_from(n(1)).ok()?)?;
+    Some((values, len, n(2)))
+}
+
+/// A block's trailer, checked against `check`.
+fn read_trailer(trailer: &[u8], check: u64, name: &str) -> Option<Trailer> {
+    if checksum(trailer) != check {
         return None;
     }
-    let (values, rest) = buf.split_at(usize::try_from(block.values).ok()?);
-    let (strings, trailer) = rest.split_at(usize::try_from(block.strings).ok()?);
-    // Texts are checked once for the file, then cut at char boundaries.
-    let strings = simdutf8::basic::from_utf8(strings).ok()?;
-    let mut taken = 0;
-    let mut text = |len: u64| -> Option<&str> {
-        let end = taken + usize::try_from(len).ok()?;
-        let text = strings.get(taken..end)?;
-        taken = end;
-        Some(text)
-    };
-
     let mut at = Cursor {
         bytes: trailer,
         at: 0,
@@ -486,15 +554,37 @@ pub(super) fn read(
         d.column = column;
         problems.push(d);
     }
-    if at.at != trailer.len() {
-        return None;
-    }
+    (at.at == trailer.len()).then_some(Trailer {
+        problems,
+        rows,
+        superseded,
+    })
+}
 
+/// Feeds the values of one piece (its first `values` bytes, then their
+/// texts) of file `file`; `line` is the line of the value before it.
+fn read_piece(
+    plan: &Plan,
+    file: usize,
+    piece: &[u8],
+    values: usize,
+    line: &mut u32,
+    feed: &mut impl FnMut(&Observation),
+) -> Option<()> {
+    let (values, strings) = piece.split_at_checked(values)?;
+    // Texts are checked once for the piece, then cut at char boundaries.
+    let strings = simdutf8::basic::from_utf8(strings).ok()?;
+    let mut taken = 0;
+    let mut text = |len: u64| -> Option<&str> {
+        let end = taken + usize::try_from(len).ok()?;
+        let text = strings.get(taken..end)?;
+        taken = end;
+        Some(text)
+    };
     let mut at = Cursor {
         bytes: values,
         at: 0,
     };
-    let mut line = 0u32;
     while at.at < values.len() {
         let unit = UnitId(u32::try_from(at.uint()?).ok()?);
         let indicator = IndicatorId(u32::try_from(at.uint()?).ok()?);
@@ -526,7 +616,7 @@ pub(super) fn read(
             return None;
         }
         let note = text(at.uint()?)?;
-        line = u32::try_from(i64::from(line) + unzigzag(at.uint()?)).ok()?;
+        *line = u32::try_from(i64::from(*line) + unzigzag(at.uint()?)).ok()?;
         feed(&Observation {
             unit,
             indicator,
@@ -535,15 +625,11 @@ pub(super) fn read(
             note: note.into(),
             source: Source {
                 file: file as u32,
-                line,
+                line: *line,
             },
         });
     }
-    (taken == strings.len()).then_some(Trailer {
-        problems,
-        rows,
-        superseded,
-    })
+    (taken == strings.len()).then_some(())
 }
 
 #[cfg(unix)]
