@@ -134,18 +134,21 @@ impl Candidate {
     /// hashed and checked.
     fn verify(&self, hasher: Sha256) -> Result<()> {
         if hex_of(hasher) != self.sha256 {
-            return Err(Failed {
-                message: msg!(
-                    "`{}` changed while it was being ingested; nothing was stored: ingest it again",
-                    "`{}` đã thay đổi trong khi đang nạp; chưa lưu gì: hãy nạp lại",
-                    self.given
-                ),
-                source: None,
-            }
-            .into());
+            return Err(changed_while_ingested(&self.given));
         }
         Ok(())
     }
+}
+
+fn changed_while_ingested(given: &str) -> anyhow::Error {
+    Failed {
+        message: msg!(
+            "`{given}` changed while it was being ingested; nothing was stored: ingest it again",
+            "`{given}` đã thay đổi trong khi đang nạp; chưa lưu gì: hãy nạp lại"
+        ),
+        source: None,
+    }
+    .into()
 }
 
 impl Store {
@@ -769,11 +772,21 @@ impl<'a> Check<'a> {
                 // the store's problems, as when the store was read first.
                 let unread = unreadable[index].is_some();
                 let (len, bytes, ahead) = match given {
-                    // Read as its chunks come: always ahead of its hash.
+                    // Read as its chunks come, ahead of its hash, unless
+                    // it is likely one stored or given before (see
+                    // `reads_ahead`): then it is hashed to the end first.
                     Given::Chunks(len, chunks) => {
-                        let input = Input::Stream(Box::new(Chunks::new(chunks)), CHUNK);
-                        let saved = self.save();
-                        (len, None, Some((saved, self.read_new(&given_as, input))))
+                        let same_size = lengths.contains(&len)
+                            || sizes
+                                .get_or_insert_with(|| self.stored_sizes())
+                                .contains(&len);
+                        if same_size {
+                            (len, None, None)
+                        } else {
+                            let input = Input::Stream(Box::new(Chunks::new(chunks)), CHUNK);
+                            let saved = self.save();
+                            (len, None, Some((saved, self.read_new(&given_as, input))))
+                        }
                     }
                     Given::Whole(bytes) => {
                         let len = bytes.len() as u64;
@@ -828,7 +841,23 @@ impl<'a> Check<'a> {
                 let read = match (ahead, bytes) {
                     (Some((_, read)), _) => read,
                     (None, Some(bytes)) => self.read_new(&given_as, Input::from(&bytes[..])),
-                    (None, None) => unreachable!("a file in chunks is read ahead"),
+                    // A large file not read ahead: read now, from its copy
+                    // if it has one, hashed again as it is read.
+                    (None, None) => {
+                        let mut hasher = Sha256::new();
+                        let from = hashed[index].1.as_deref().unwrap_or(path);
+                        let inner = File::open(from).said(|| cannot_read(&given_as))?;
+                        let hashing = Hashing {
+                            inner,
+                            hasher: &mut hasher,
+                        };
+                        let read =
+                            self.read_new(&given_as, Input::Stream(Box::new(hashing), CHUNK));
+                        if hex_of(hasher) != *sha256 {
+                            return Err(changed_while_ingested(&given_as));
+                        }
+                        read
+                    }
                 };
                 outcomes.push(None);
                 first_given.insert(sha256.clone(), candidates.len());

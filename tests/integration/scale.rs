@@ -410,6 +410,36 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     assert!(output(large.path(), "2", &["export"], true) == exported);
     assert_eq!(output(large.path(), "2", questions[0], true), answers[0]);
 
+    // A corrected file, one value changed: of the same size as the one
+    // stored, it is hashed before it is read (likely sent again), then
+    // read; with `--replace` the store answers as the corrected file alone.
+    let flow = big.find(",flow-").unwrap();
+    let value = flow + big[flow..].find(",2").unwrap() + 9;
+    let digit = big.as_bytes()[value];
+    assert!(digit.is_ascii_digit(), "{}", &big[flow..value + 3]);
+    let mut corrected = big.clone().into_bytes();
+    corrected[value] = if digit == b'9' { b'8' } else { digit + 1 };
+    let corrected_dir = tempfile::tempdir().unwrap();
+    let corrected_path = corrected_dir.path().join("big.csv");
+    std::fs::write(&corrected_path, &corrected).unwrap();
+    let out = track()
+        .arg("--data")
+        .arg(large.path())
+        .args(["ingest", "--replace"])
+        .arg(&corrected_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alone = store(std::slice::from_ref(&corrected_path));
+    let report = questions[0];
+    let replaced = output(large.path(), "2", report, false);
+    assert_eq!(replaced, output(alone.path(), "2", report, false));
+    assert_ne!(replaced, answers[0], "the corrected value did not count");
+
     // Two bad rows past the first chunks: named at their lines, as read
     // whole; the rows between are read (one error each, no more).
     let mut lines: Vec<&str> = big.split_inclusive("\r\n").collect();
