@@ -870,20 +870,23 @@ fn read_header(
 mod tests {
     use super::*;
 
-    fn rows(file: &mut ReportFile) -> Vec<(u64, String, String, String, String, Option<String>)> {
+    type Row = (u64, String, String, String, String, Option<String>);
+
+    fn owned(r: RawRow) -> Row {
+        (
+            r.line,
+            r.unit.text.to_string(),
+            r.indicator.text.to_string(),
+            r.period.text.to_string(),
+            r.value.text.to_string(),
+            r.note.map(|n| n.text.to_string()),
+        )
+    }
+
+    fn rows(file: &mut ReportFile) -> Vec<Row> {
         let mut out = Vec::new();
-        file.for_each_row(|r| {
-            let r = r.unwrap_or_else(|d| panic!("{d}"));
-            out.push((
-                r.line,
-                r.unit.text.to_string(),
-                r.indicator.text.to_string(),
-                r.period.text.to_string(),
-                r.value.text.to_string(),
-                r.note.map(|n| n.text.to_string()),
-            ))
-        })
-        .unwrap();
+        file.for_each_row(|r| out.push(owned(r.unwrap_or_else(|d| panic!("{d}")))))
+            .unwrap();
         out
     }
 
@@ -1056,8 +1059,6 @@ mod tests {
         assert!(problems[0].message.en().contains("3 fields"));
     }
 
-    type Row = (u64, String, String, String, String, Option<String>);
-
     /// What reading a file gives: its dialect, warnings and rows, or its
     /// rows up to a stop and why it stopped.
     #[allow(clippy::type_complexity)]
@@ -1066,18 +1067,7 @@ mod tests {
     ) -> Result<(Dialect, Vec<Diagnostic>, Vec<Result<Row, Diagnostic>>), Diagnostic> {
         let mut file = file?;
         let mut seen = Vec::new();
-        file.for_each_row(|r| {
-            seen.push(r.map(|r| {
-                (
-                    r.line,
-                    r.unit.text.to_string(),
-                    r.indicator.text.to_string(),
-                    r.period.text.to_string(),
-                    r.value.text.to_string(),
-                    r.note.map(|n| n.text.to_string()),
-                )
-            }))
-        })?;
+        file.for_each_row(|r| seen.push(r.map(owned)))?;
         let warnings = file.warnings.iter().cloned().collect();
         Ok((file.dialect, warnings, seen))
     }

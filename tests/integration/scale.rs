@@ -238,11 +238,7 @@ fn large_files_export_the_same_on_any_number_of_threads() {
 #[test]
 fn an_ingest_of_more_files_than_may_be_open_at_once() {
     let source = generated("30000");
-    let mut files: Vec<_> = std::fs::read_dir(source.path().join("reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = csv_files(&source.path().join("reports"));
     assert!(files.len() > 40, "{} files", files.len());
     let store = tempfile::tempdir().unwrap();
     std::fs::copy(
@@ -333,12 +329,7 @@ fn an_export_whose_reader_leaves_midway_ends() {
 #[test]
 fn a_large_file_reads_as_the_same_rows_in_small_files() {
     let source = generated("150000");
-    let mut files: Vec<_> = std::fs::read_dir(source.path().join("reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
+    let files = csv_files(&source.path().join("reports"));
     let mut big = String::from("\u{feff}unit,indicator,period,value,note\r\n");
     for path in &files {
         let body = std::fs::read_to_string(path).unwrap();
@@ -349,21 +340,10 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     let big_path = given.path().join("big.csv");
     std::fs::write(&big_path, &big).unwrap();
 
+    // A store of the generated plan with `files` ingested.
     let store = |files: &[std::path::PathBuf]| {
-        let store = tempfile::tempdir().unwrap();
-        std::fs::copy(
-            source.path().join("plan.toml"),
-            store.path().join("plan.toml"),
-        )
-        .unwrap();
-        let mut cmd = track();
-        let out = cmd
-            .arg("--data")
-            .arg(store.path())
-            .arg("ingest")
-            .args(files)
-            .output()
-            .unwrap();
+        let store = plan_only(source.path());
+        let out = ingest(store.path(), &[], files);
         assert!(
             out.status.success(),
             "{}",
@@ -422,13 +402,11 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     let corrected_dir = tempfile::tempdir().unwrap();
     let corrected_path = corrected_dir.path().join("big.csv");
     std::fs::write(&corrected_path, &corrected).unwrap();
-    let out = track()
-        .arg("--data")
-        .arg(large.path())
-        .args(["ingest", "--replace"])
-        .arg(&corrected_path)
-        .output()
-        .unwrap();
+    let out = ingest(
+        large.path(),
+        &["--replace"],
+        std::slice::from_ref(&corrected_path),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -462,19 +440,8 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     lines[first] = &bad_unit;
     lines[second] = &bad_value;
     std::fs::write(&big_path, lines.concat()).unwrap();
-    let empty = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        source.path().join("plan.toml"),
-        empty.path().join("plan.toml"),
-    )
-    .unwrap();
-    let out = track()
-        .arg("--data")
-        .arg(empty.path())
-        .args(["ingest", "--dry-run"])
-        .arg(&big_path)
-        .output()
-        .unwrap();
+    let empty = plan_only(source.path());
+    let out = ingest(empty.path(), &["--dry-run"], &[big_path]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error: ")).collect();
@@ -490,4 +457,38 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
         errors[1].contains(&format!("big.csv:{}:4: error: ", second + 1)),
         "{stderr}"
     );
+}
+
+/// A new data folder with the plan of `source` and no reports.
+fn plan_only(source: &std::path::Path) -> tempfile::TempDir {
+    let store = tempfile::tempdir().unwrap();
+    std::fs::copy(source.join("plan.toml"), store.path().join("plan.toml")).unwrap();
+    store
+}
+
+/// `track --data DATA ingest OPTIONS FILES…`.
+fn ingest(
+    data: &std::path::Path,
+    options: &[&str],
+    files: &[std::path::PathBuf],
+) -> std::process::Output {
+    track()
+        .arg("--data")
+        .arg(data)
+        .arg("ingest")
+        .args(options)
+        .args(files)
+        .output()
+        .unwrap()
+}
+
+/// The CSV files of `dir`, sorted.
+fn csv_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    files
 }
