@@ -115,6 +115,12 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Puts `diagnostic` before the others: one about a whole file found
+    /// only once its rows were read.
+    pub fn push_first(&mut self, diagnostic: Diagnostic) {
+        self.items.insert(0, diagnostic);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

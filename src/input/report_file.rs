@@ -533,7 +533,8 @@ impl<'b> Stream<'b> {
             None => "UTF-8",
         };
         stream.settle(name)?;
-        while !header_is_whole(stream.text(), stream.done()) {
+        let mut blank = 0;
+        while !stream.done() && !header_is_whole(stream.text(), &mut blank) {
             stream.read_more(name, stream.chunk)?;
             stream.settle(name)?;
         }
@@ -599,7 +600,8 @@ impl<'b> Stream<'b> {
     /// our own record before it (see `primed`). False when there is no room
     /// for that: the text is then read again from where it starts.
     fn consume(&mut self, carry: usize) -> bool {
-        if carry < 2 {
+        // Nothing to drop but our own record: none of the file's.
+        if carry < 2 || (carry == 2 && self.primed) {
             return false;
         }
         let ends = memchr::memchr_iter(b'\n', &self.buf[..carry]).count() as u64;
@@ -615,12 +617,19 @@ impl<'b> Stream<'b> {
     }
 }
 
-/// Whether `text` holds its first line that is not blank whole (`done`:
-/// all of the file is in `text`).
-fn header_is_whole(text: &str, done: bool) -> bool {
-    done || text
-        .split_inclusive('\n')
-        .any(|line| line.ends_with('\n') && !line.trim().is_empty())
+/// Whether `text` holds its first line that is not blank whole. `blank`:
+/// the bytes of blank lines at its start found so far, not looked at again.
+fn header_is_whole(text: &str, blank: &mut usize) -> bool {
+    for line in text[*blank..].split_inclusive('\n') {
+        if !line.ends_with('\n') {
+            return false;
+        }
+        if !line.trim().is_empty() {
+            return true;
+        }
+        *blank += line.len();
+    }
+    false
 }
 
 fn cannot_read_on(name: &str, e: &io::Error) -> Diagnostic {
@@ -1150,6 +1159,48 @@ mod tests {
                 note.as_bytes()
             );
             assert!(note.starts_with("úngx\"y"), "{note:?}");
+        }
+    }
+
+    /// Counts the reads asked of it.
+    struct Counted<'c> {
+        bytes: &'c [u8],
+        calls: &'c std::cell::Cell<usize>,
+    }
+
+    impl Read for Counted<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.calls.set(self.calls.get() + 1);
+            self.bytes.read(buf)
+        }
+    }
+
+    /// One stray quote makes the rest of a file one record, which waits for
+    /// the end: it is read with reads twice as large each time (a MiB in
+    /// kilobyte chunks: a few dozen reads, not a thousand), else every read
+    /// would split the whole text again. Blank lines before the header
+    /// are looked at once each.
+    #[test]
+    fn a_record_longer_than_a_chunk_is_read_in_ever_larger_reads() {
+        for start in ["", " \r\n \n"] {
+            let mut text = start.repeat(20_000);
+            text.push_str("unit,indicator,period,value,note\nA,x,2025,1,\"unclosed\n");
+            while text.len() < 1 << 20 {
+                text.push_str("A,x,2025,1,n\n");
+            }
+            let calls = std::cell::Cell::new(0);
+            let counted = Counted {
+                bytes: text.as_bytes(),
+                calls: &calls,
+            };
+            let stream = ReportFile::read(
+                "r.csv",
+                Input::Stream(Box::new(counted), 1024),
+                Encoding::Auto,
+            );
+            let whole = ReportFile::parse_borrowed("r.csv", text.as_bytes(), Encoding::Auto);
+            assert_eq!(outcome(stream), outcome(whole));
+            assert!(calls.get() < 200, "{} reads", calls.get());
         }
     }
 

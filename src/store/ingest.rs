@@ -452,6 +452,8 @@ struct Reading {
 
 /// What reading a new file found besides its problems.
 struct NewFile {
+    /// Whether it was read to its end (else it stopped at an error).
+    complete: bool,
     rows: u64,
     dialect: Message,
     encoding: Option<Encoding>,
@@ -496,9 +498,10 @@ fn stream_given(
     chunks: mpsc::SyncSender<io::Result<Vec<u8>>>,
     stop: &AtomicBool,
 ) -> Option<(String, Option<TempPath>)> {
+    // The hash of no file, and of no other given file.
     let unreadable = |e: io::Error| {
         let _ = chunks.send(Err(e));
-        Some(("unreadable".to_string(), None))
+        Some((format!("unreadable {}", path.display()), None))
     };
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -853,7 +856,9 @@ impl<'a> Check<'a> {
                         };
                         let read =
                             self.read_new(&given_as, Input::Stream(Box::new(hashing), CHUNK));
-                        if hex_of(hasher) != *sha256 {
+                        // One that stopped at an error was hashed in part:
+                        // its error says what is wrong, and stops the ingest.
+                        if read.complete && hex_of(hasher) != *sha256 {
                             return Err(changed_while_ingested(&given_as));
                         }
                         read
@@ -955,6 +960,7 @@ impl<'a> Check<'a> {
         read.problems = problems;
         self.new.push(read);
         NewFile {
+            complete: file.is_some(),
             rows,
             dialect: file
                 .as_ref()
@@ -1146,8 +1152,12 @@ impl<'a> Check<'a> {
                     });
                 },
             );
-            drop(file);
-            candidate.verify(hasher)?;
+            // One that stopped at an error was hashed in part: its error
+            // says what is wrong, and stops the ingest.
+            if file.is_some() {
+                drop(file);
+                candidate.verify(hasher)?;
+            }
             self.new[offset].problems = problems;
         }
         Ok(())

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::cache::{self, Cache, Index, Trailer};
-use super::manifest::{sha256_file, sha256_hex};
+use super::manifest::{Digest, Hashing, Sha256, hex_of, sha256_hex};
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
 use crate::input::report_file::{Encoding, Input, RawRow, ReportFile};
@@ -585,24 +585,42 @@ impl<'a> Pass<'a> {
             clashes: Vec::new(),
         };
         let input = Input::open(&report.path).said(|| cannot_read(name))?;
-        let changed = |sha256: String| report.sha256.as_ref().is_some_and(|s| *s != sha256);
-        let differs = self.options.verify
-            && match &input {
-                Input::Bytes(bytes) => changed(sha256_hex(bytes)),
-                // A large file: hashed as it is read again, a chunk at a time.
-                Input::Stream(..) => changed(sha256_file(&report.path).said(|| cannot_read(name))?),
-            };
-        if differs {
-            file.problems.push(Diagnostic::warning(
-                name,
-                msg!(
-                    "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
-                     stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
-                    "`{}` đã bị sửa sau khi nhận (mã SHA-256 khác với danh mục); \
-                     báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
-                    report.name
-                ),
-            ));
+        let verify = self.options.verify && report.sha256.is_some();
+        // A large file is hashed as it is read, a chunk at a time: the bytes
+        // hashed are the bytes checked.
+        let mut hasher = Sha256::new();
+        let mut streamed = false;
+        let (input, hashed) = match input {
+            Input::Bytes(bytes) => {
+                let hashed = verify.then(|| sha256_hex(&bytes));
+                (Input::Bytes(bytes), hashed)
+            }
+            Input::Stream(inner, chunk) if verify => {
+                streamed = true;
+                let hashing = Hashing {
+                    inner,
+                    hasher: &mut hasher,
+                };
+                (Input::Stream(Box::new(hashing), chunk), None)
+            }
+            stream => (stream, None),
+        };
+        let changed = |sha256: String| {
+            (report.sha256.as_ref() != Some(&sha256)).then(|| {
+                Diagnostic::warning(
+                    name,
+                    msg!(
+                        "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
+                         stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
+                        "`{}` đã bị sửa sau khi nhận (mã SHA-256 khác với danh mục); \
+                         báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
+                        report.name
+                    ),
+                )
+            })
+        };
+        if let Some(warning) = hashed.and_then(changed) {
+            file.problems.push(warning);
         }
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
@@ -610,7 +628,7 @@ impl<'a> Pass<'a> {
         // A check for `validate` (and ingest, of new files): the files were
         // checked when they came in, and reports need not pay for it again.
         let mut ratios = self.options.verify.then(|| self.ratio_pairs.for_file());
-        read_file(
+        let read = read_file(
             plan,
             index,
             name,
@@ -639,6 +657,16 @@ impl<'a> Pass<'a> {
                 }
             },
         );
+        // A large file read to its end: whether it changed is said first,
+        // as for a small one.
+        let complete = read.is_some();
+        drop(read);
+        if streamed
+            && complete
+            && let Some(warning) = changed(hex_of(hasher))
+        {
+            file.problems.push_first(warning);
+        }
         if let Some(ratios) = ratios {
             file.problems.extend(ratios.finish(plan, &self.names, 0));
         }

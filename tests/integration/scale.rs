@@ -418,6 +418,52 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     assert_eq!(replaced, output(alone.path(), "2", report, false));
     assert_ne!(replaced, answers[0], "the corrected value did not count");
 
+    // The same sent again with a byte that is not UTF-8 far in: read again
+    // to settle what it replaces, it stops there, and that is the error
+    // (not "changed while it was being ingested").
+    let line = big.len() * 3 / 4;
+    let line = line + big[line..].find("\r\n").unwrap() + 2;
+    let at = line + big[line..].find(",2").unwrap() + 9;
+    let mut broken = big.clone().into_bytes();
+    broken[at] = 0xff;
+    let broken_path = corrected_dir.path().join("broken.csv");
+    std::fs::write(&broken_path, &broken).unwrap();
+    let out = ingest(large.path(), &["--replace", "--dry-run"], &[broken_path]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (line_number, column) = (big[..at].matches('\n').count() + 1, at - line + 1);
+    assert!(
+        stderr.contains(&format!(
+            "broken.csv:{line_number}:{column}: error: the file is not UTF-8"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("changed while"), "{stderr}");
+
+    // A large stored file edited by hand (same size): `validate` hashes it
+    // as it reads it, and says so first, as for a small one.
+    let stored = large.path().join("reports/big.csv");
+    let mut edited = std::fs::read(&stored).unwrap();
+    edited[at] = if edited[at] == b'9' {
+        b'8'
+    } else {
+        edited[at] + 1
+    };
+    std::fs::write(&stored, &edited).unwrap();
+    let out = track()
+        .arg("--data")
+        .arg(large.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with("warning: `big.csv` has changed since it was received (its SHA-256 is not the manifest's); \
+             stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one"),
+        "{stderr}"
+    );
+
     // Two bad rows past the first chunks: named at their lines, as read
     // whole; the rows between are read (one error each, no more).
     let mut lines: Vec<&str> = big.split_inclusive("\r\n").collect();
