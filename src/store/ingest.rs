@@ -477,6 +477,16 @@ fn reads_ahead(hashed: bool, len: usize, same_size: impl FnOnce() -> bool) -> bo
     cfg!(test) || (!hashed && len >= 1 << 20 && !same_size())
 }
 
+/// The sizes of the stored files (those that can be seen).
+fn stored_sizes(reports: &Reports) -> HashSet<u64> {
+    reports
+        .files
+        .iter()
+        .filter_map(|f| fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .collect()
+}
+
 /// A given file as the reading thread hands it over: whole, or (when
 /// large) its size and its chunks as they are read.
 enum Given {
@@ -699,19 +709,32 @@ impl<'a> Check<'a> {
         let (give, taken) = mpsc::sync_channel::<io::Result<Given>>(2);
         let (sender, hashes) = mpsc::channel();
         let streams = self.options.read.encoding == Encoding::Auto;
+        let reports = self.reports;
         std::thread::scope(|scope| {
             let stop = &stop;
             scope.spawn(move || {
+                // The sizes of the files given so far, and of the stored ones
+                // (looked at when first needed), as `Check::read` sees them.
+                let mut lengths = HashSet::new();
+                let mut sizes: Option<HashSet<u64>> = None;
                 for path in files {
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
                     let len = fs::metadata(path).map_or(0, |m| m.len());
+                    let seen = !lengths.insert(len);
                     if streams && len >= STREAM_FROM {
                         let (chunks, taken) = mpsc::sync_channel(CHUNKS_AHEAD);
                         if give.send(Ok(Given::Chunks(len, taken))).is_err() {
                             return;
                         }
+                        // One likely sent before gets no copy ahead either
+                        // (`write` makes it if it turns out new).
+                        let again = seen
+                            || sizes
+                                .get_or_insert_with(|| stored_sizes(reports))
+                                .contains(&len);
+                        let parts = parts.filter(|_| !again);
                         let Some((hash, part)) = stream_given(path, parts, chunks, stop) else {
                             return;
                         };
@@ -781,7 +804,7 @@ impl<'a> Check<'a> {
                     Given::Chunks(len, chunks) => {
                         let same_size = lengths.contains(&len)
                             || sizes
-                                .get_or_insert_with(|| self.stored_sizes())
+                                .get_or_insert_with(|| stored_sizes(self.reports))
                                 .contains(&len);
                         if same_size {
                             (len, None, None)
@@ -796,7 +819,7 @@ impl<'a> Check<'a> {
                         let same_size = || {
                             lengths.contains(&len)
                                 || sizes
-                                    .get_or_insert_with(|| self.stored_sizes())
+                                    .get_or_insert_with(|| stored_sizes(self.reports))
                                     .contains(&len)
                         };
                         let ahead = (!unread
@@ -915,16 +938,6 @@ impl<'a> Check<'a> {
             all.push(sha256);
         }
         Ok(all)
-    }
-
-    /// The sizes of the stored files (those that can be seen).
-    fn stored_sizes(&self) -> HashSet<u64> {
-        self.reports
-            .files
-            .iter()
-            .filter_map(|f| fs::metadata(&f.path).ok())
-            .map(|m| m.len())
-            .collect()
     }
 
     /// Reads a new file through validation, marking its values' months.
