@@ -447,6 +447,7 @@ impl<'t> LineCounter<'t> {
     }
 
     /// The line of the record that starts at `byte`. Offsets must not decrease.
+    #[inline]
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut start = (byte as usize).min(self.text.len());
         while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
