@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::cache::{self, Cache, Index, Trailer};
-use super::manifest::{Digest, Hashing, Sha256, hex_of, sha256_hex};
+use super::manifest::{Digest, Hashing, Sha256, hex_of, sha256_file, sha256_hex};
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
 use crate::input::report_file::{Encoding, Input, RawRow, ReportFile};
@@ -657,15 +657,18 @@ impl<'a> Pass<'a> {
                 }
             },
         );
-        // A large file read to its end: whether it changed is said first,
-        // as for a small one.
+        // A large file: whether it changed is said first, as for a small
+        // one. One that stopped at an error was hashed in part: hashed whole.
         let complete = read.is_some();
         drop(read);
-        if streamed
-            && complete
-            && let Some(warning) = changed(hex_of(hasher))
-        {
-            file.problems.push_first(warning);
+        if streamed {
+            let sha256 = match complete {
+                true => hex_of(hasher),
+                false => sha256_file(&report.path).said(|| cannot_read(name))?,
+            };
+            if let Some(warning) = changed(sha256) {
+                file.problems.push_first(warning);
+            }
         }
         if let Some(ratios) = ratios {
             file.problems.extend(ratios.finish(plan, &self.names, 0));
