@@ -534,9 +534,11 @@ impl<'b> Stream<'b> {
             None => "UTF-8",
         };
         stream.settle(name)?;
-        let mut blank = 0;
-        while !stream.done() && !header_is_whole(stream.text(), &mut blank) {
-            stream.read_more(name, stream.chunk)?;
+        let mut seen = (0, 0);
+        while !stream.done() && !header_is_whole(stream.text(), &mut seen) {
+            // As much again: a header read a chunk at a time, in files of
+            // blank lines or one long line, would be read in many small reads.
+            stream.read_more(name, stream.buf.len().max(stream.chunk))?;
             stream.settle(name)?;
         }
         let (dialect, warnings) = read_header(name, stream.text(), label)?;
@@ -618,19 +620,23 @@ impl<'b> Stream<'b> {
     }
 }
 
-/// Whether `text` holds its first line that is not blank whole. `blank`:
-/// the bytes of blank lines at its start found so far, not looked at again.
-fn header_is_whole(text: &str, blank: &mut usize) -> bool {
-    for line in text[*blank..].split_inclusive('\n') {
-        if !line.ends_with('\n') {
+/// Whether `text` holds its first line that is not blank whole. `seen`:
+/// the bytes of blank lines at its start found so far, and how far the
+/// line after them was searched for its end; neither is looked at again.
+fn header_is_whole(text: &str, seen: &mut (usize, usize)) -> bool {
+    let (blank, searched) = seen;
+    loop {
+        let from = (*searched).max(*blank);
+        let Some(end) = memchr::memchr(b'\n', &text.as_bytes()[from..]) else {
+            *searched = text.len();
             return false;
-        }
-        if !line.trim().is_empty() {
+        };
+        let end = from + end + 1;
+        if !text[*blank..end].trim().is_empty() {
             return true;
         }
-        *blank += line.len();
+        (*blank, *searched) = (end, end);
     }
-    false
 }
 
 fn cannot_read_on(name: &str, e: &io::Error) -> Diagnostic {
@@ -1179,11 +1185,11 @@ mod tests {
     /// One stray quote makes the rest of a file one record, which waits for
     /// the end: it is read with reads twice as large each time (a MiB in
     /// kilobyte chunks: a few dozen reads, not a thousand), else every read
-    /// would split the whole text again. Blank lines before the header
-    /// are looked at once each.
+    /// would split the whole text again. So is a header after many blank
+    /// lines, or one line long.
     #[test]
     fn a_record_longer_than_a_chunk_is_read_in_ever_larger_reads() {
-        for start in ["", " \r\n \n"] {
+        for start in ["", " \r\n \n", "unit,indicator,period,value,note"] {
             let mut text = start.repeat(20_000);
             text.push_str("unit,indicator,period,value,note\nA,x,2025,1,\"unclosed\n");
             while text.len() < 1 << 20 {
