@@ -110,7 +110,7 @@ if [ ! -f "$DATA/big4/all.csv" ]; then
   { echo "unit,indicator,period,value,note"; find "$DATA/big4src/reports" -name '*.csv' | sort | xargs awk 'FNR > 1'; } > "$DATA/big4/all.csv"
 fi
 rm -rf "$DATA/ingest4" && mkdir -p "$DATA/ingest4" && cp "$DATA/big4src/plan.toml" "$DATA/ingest4/"
-echo "| track ingest of one 4 M-row file ($(du -m "$DATA/big4/all.csv" | cut -f1) MB) | $(median --prepare "rm -rf $DATA/ingest4/reports" "$track --data $DATA/ingest4 ingest $DATA/big4/all.csv") s | $(rm -rf "$DATA/ingest4/reports"; peak $track --data "$DATA/ingest4" ingest "$DATA/big4/all.csv") MB |"
+echo "| track ingest of one 4 M-row file ($(( $(stat -c %s "$DATA/big4/all.csv") / 1000000 )) MB) | $(median --prepare "rm -rf $DATA/ingest4/reports" "$track --data $DATA/ingest4 ingest $DATA/big4/all.csv") s | $(rm -rf "$DATA/ingest4/reports"; peak $track --data "$DATA/ingest4" ingest "$DATA/big4/all.csv") MB |"
 row "track report over that one file, files read (--no-cache), 2 threads" $track --data "$DATA/ingest4" --no-cache $report
 sleep 3 # the file settles; the first report below writes the cache
 row "track report over that one file, cache in force" $track --data "$DATA/ingest4" $report
