@@ -449,32 +449,25 @@ fn a_large_file_reads_as_the_same_rows_in_small_files() {
     } else {
         edited[at] + 1
     };
-    std::fs::write(&stored, &edited).unwrap();
-    let out = track()
-        .arg("--data")
-        .arg(large.path())
-        .arg("validate")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
     let changed = "warning: `big.csv` has changed since it was received (its SHA-256 is not the manifest's); \
                    stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one";
-    let first = stderr.lines().next().unwrap_or_default();
-    assert!(first.ends_with(changed), "{stderr}");
+    let validate = |edited: &[u8]| {
+        std::fs::write(&stored, edited).unwrap();
+        let out = track()
+            .arg("--data")
+            .arg(large.path())
+            .arg("validate")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.ends_with(changed), "{stderr}");
+        stderr
+    };
+    validate(&edited);
     // Edited so that its reading stops: said all the same.
     edited[at] = 0xff;
-    std::fs::write(&stored, &edited).unwrap();
-    let out = track()
-        .arg("--data")
-        .arg(large.path())
-        .arg("validate")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.lines().next().unwrap_or_default().ends_with(changed),
-        "{stderr}"
-    );
+    let stderr = validate(&edited);
     assert!(stderr.contains("error: the file is not UTF-8"), "{stderr}");
 
     // Two bad rows past the first chunks: named at their lines, as read
