@@ -253,7 +253,7 @@ impl<'b> ReportFile<'b> {
     /// Calls `on_row` for every data row, in order. Blank rows (nothing but
     /// delimiters and spaces) are skipped; a row that cannot be split into
     /// its cells (too few fields) is handed over as a problem instead.
-    /// Fails when a stream cannot be read on or is not UTF-8 further on:
+    /// Fails when a stream cannot be read to its end or is not UTF-8 further on:
     /// the rows before that have been handed over.
     pub fn for_each_row(
         &mut self,
@@ -523,7 +523,7 @@ impl<'b> Stream<'b> {
             stream
                 .reader
                 .read_to_end(&mut bytes)
-                .map_err(|e| cannot_read_on(name, &e))?;
+                .map_err(|e| cannot_read_to_end(name, &e))?;
             return ReportFile::whole(name, Cow::Owned(bytes), encoding);
         }
         let label = match bom {
@@ -552,8 +552,9 @@ impl<'b> Stream<'b> {
 
     /// The text ready to read.
     fn text(&self) -> &str {
-        // SAFETY: `buf[..ready]` was checked to be UTF-8 (`settle`), and
-        // made so where a chunk's end cut a character.
+        // SAFETY: `buf[..checked]` was checked to be UTF-8 (`settle`),
+        // ending where a character ends, and `ready` is `checked` or the
+        // place of a `\r` (an ASCII character) before it.
         unsafe { std::str::from_utf8_unchecked(&self.buf[..self.ready]) }
     }
 
@@ -567,7 +568,7 @@ impl<'b> Stream<'b> {
         let read = (&mut self.reader)
             .take(wanted as u64)
             .read_to_end(&mut self.buf)
-            .map_err(|e| cannot_read_on(name, &e))?;
+            .map_err(|e| cannot_read_to_end(name, &e))?;
         self.eof |= read == 0;
         Ok(())
     }
@@ -639,12 +640,12 @@ fn header_is_whole(text: &str, seen: &mut (usize, usize)) -> bool {
     }
 }
 
-fn cannot_read_on(name: &str, e: &io::Error) -> Diagnostic {
+fn cannot_read_to_end(name: &str, e: &io::Error) -> Diagnostic {
     Diagnostic::error(
         name,
         msg!(
-            "cannot read `{name}` on: {e}",
-            "không đọc tiếp được `{name}`: {e}"
+            "cannot read `{name}` to its end: {e}",
+            "không đọc hết được `{name}`: {e}"
         ),
     )
 }

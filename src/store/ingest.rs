@@ -125,9 +125,7 @@ impl Candidate {
     /// read is hashed into `hasher`, for `verify`. Given files are not all
     /// held at once, nor a large one whole.
     fn reopen<'h>(&self, hasher: &'h mut Sha256) -> Result<Hashing<'h, File>> {
-        let path = self.part.as_deref().unwrap_or(&self.path);
-        let inner = File::open(path).said(|| cannot_read(&self.given))?;
-        Ok(Hashing { inner, hasher })
+        read_again(self.part.as_deref(), &self.path, &self.given, hasher)
     }
 
     /// Refuses bytes read again (`reopen`) that are no longer the bytes
@@ -138,6 +136,18 @@ impl Candidate {
         }
         Ok(())
     }
+}
+
+/// A given file read again: from its copy (`part`) if it has one, else as
+/// given, hashed into `hasher` as it is read.
+fn read_again<'h>(
+    part: Option<&Path>,
+    path: &Path,
+    given: &str,
+    hasher: &'h mut Sha256,
+) -> Result<Hashing<'h, File>> {
+    let inner = File::open(part.unwrap_or(path)).said(|| cannot_read(given))?;
+    Ok(Hashing { inner, hasher })
 }
 
 fn changed_while_ingested(given: &str) -> anyhow::Error {
@@ -477,14 +487,43 @@ fn reads_ahead(hashed: bool, len: usize, same_size: impl FnOnce() -> bool) -> bo
     cfg!(test) || (!hashed && len >= 1 << 20 && !same_size())
 }
 
-/// The sizes of the stored files (those that can be seen).
-fn stored_sizes(reports: &Reports) -> HashSet<u64> {
-    reports
-        .files
-        .iter()
-        .filter_map(|f| fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .collect()
+/// The sizes of the files given so far and of the stored ones (those
+/// that can be seen, looked at when first needed): a given file of one of
+/// these sizes is likely one sent before (see `reads_ahead`).
+struct Sizes<'r> {
+    reports: &'r Reports,
+    given: HashSet<u64>,
+    stored: Option<HashSet<u64>>,
+}
+
+impl<'r> Sizes<'r> {
+    fn new(reports: &'r Reports) -> Sizes<'r> {
+        Sizes {
+            reports,
+            given: HashSet::new(),
+            stored: None,
+        }
+    }
+
+    /// Whether a file stored or given before has `len` bytes.
+    fn seen(&mut self, len: u64) -> bool {
+        let reports = self.reports;
+        self.given.contains(&len)
+            || self
+                .stored
+                .get_or_insert_with(|| {
+                    let sizes = reports
+                        .files
+                        .iter()
+                        .filter_map(|f| fs::metadata(&f.path).ok());
+                    sizes.map(|m| m.len()).collect()
+                })
+                .contains(&len)
+    }
+
+    fn add(&mut self, len: u64) {
+        self.given.insert(len);
+    }
 }
 
 /// A given file as the reading thread hands it over: whole, or (when
@@ -713,27 +752,23 @@ impl<'a> Check<'a> {
         std::thread::scope(|scope| {
             let stop = &stop;
             scope.spawn(move || {
-                // The sizes of the files given so far, and of the stored ones
-                // (looked at when first needed), as `Check::read` sees them.
-                let mut lengths = HashSet::new();
-                let mut sizes: Option<HashSet<u64>> = None;
+                // Sizes as the checks below see them.
+                let mut sizes = Sizes::new(reports);
                 for path in files {
                     if stop.load(Ordering::Relaxed) {
                         return;
                     }
                     let len = fs::metadata(path).map_or(0, |m| m.len());
-                    let seen = !lengths.insert(len);
-                    if streams && len >= STREAM_FROM {
+                    let large = streams && len >= STREAM_FROM;
+                    // One likely sent before gets no copy ahead (`write`
+                    // makes it if it turns out new), as it is not read ahead.
+                    let again = large && sizes.seen(len);
+                    sizes.add(len);
+                    if large {
                         let (chunks, taken) = mpsc::sync_channel(CHUNKS_AHEAD);
                         if give.send(Ok(Given::Chunks(len, taken))).is_err() {
                             return;
                         }
-                        // One likely sent before gets no copy ahead either
-                        // (`write` makes it if it turns out new).
-                        let again = seen
-                            || sizes
-                                .get_or_insert_with(|| stored_sizes(reports))
-                                .contains(&len);
                         let parts = parts.filter(|_| !again);
                         let Some((hash, part)) = stream_given(path, parts, chunks, stop) else {
                             return;
@@ -772,15 +807,13 @@ impl<'a> Check<'a> {
             let _stop = StopOnDrop(stop);
             let stored_hashes = self.hash_store()?;
             let mut hashed: Vec<(String, Option<TempPath>)> = Vec::with_capacity(files.len());
-            // The sizes of the stored files, looked at when first needed.
-            let mut sizes: Option<HashSet<u64>> = None;
+            let mut sizes = Sizes::new(self.reports);
             let mut outcomes = Vec::with_capacity(files.len());
             let mut candidates: Vec<Candidate> = Vec::new();
             // Each new file's candidate by its hash: one given twice is
             // stored once.
             let mut first_given: HashMap<String, usize> = HashMap::new();
             let mut unreadable = Vec::with_capacity(files.len());
-            let mut lengths: HashSet<u64> = HashSet::with_capacity(files.len());
             for (index, path) in files.iter().enumerate() {
                 let given_as = path.display().to_string();
                 let given = match taken.recv().expect("the reading thread reads every file") {
@@ -802,11 +835,7 @@ impl<'a> Check<'a> {
                     // it is likely one stored or given before (see
                     // `reads_ahead`): then it is hashed to the end first.
                     Given::Chunks(len, chunks) => {
-                        let same_size = lengths.contains(&len)
-                            || sizes
-                                .get_or_insert_with(|| stored_sizes(self.reports))
-                                .contains(&len);
-                        if same_size {
+                        if sizes.seen(len) {
                             (len, None, None)
                         } else {
                             let input = Input::Stream(Box::new(Chunks::new(chunks)), CHUNK);
@@ -816,12 +845,7 @@ impl<'a> Check<'a> {
                     }
                     Given::Whole(bytes) => {
                         let len = bytes.len() as u64;
-                        let same_size = || {
-                            lengths.contains(&len)
-                                || sizes
-                                    .get_or_insert_with(|| stored_sizes(self.reports))
-                                    .contains(&len)
-                        };
+                        let same_size = || sizes.seen(len);
                         let ahead = (!unread
                             && reads_ahead(hashed.len() > index, bytes.len(), same_size))
                         .then(|| {
@@ -833,7 +857,7 @@ impl<'a> Check<'a> {
                         (len, Some(bytes), ahead)
                     }
                 };
-                lengths.insert(len);
+                sizes.add(len);
                 while hashed.len() <= index {
                     hashed.push(hashes.recv().expect("the hashing thread hashes every file"));
                 }
@@ -871,12 +895,8 @@ impl<'a> Check<'a> {
                     // if it has one, hashed again as it is read.
                     (None, None) => {
                         let mut hasher = Sha256::new();
-                        let from = hashed[index].1.as_deref().unwrap_or(path);
-                        let inner = File::open(from).said(|| cannot_read(&given_as))?;
-                        let hashing = Hashing {
-                            inner,
-                            hasher: &mut hasher,
-                        };
+                        let part = hashed[index].1.as_deref();
+                        let hashing = read_again(part, path, &given_as, &mut hasher)?;
                         let read =
                             self.read_new(&given_as, Input::Stream(Box::new(hashing), CHUNK));
                         // One that stopped at an error was hashed in part:

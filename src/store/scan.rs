@@ -584,44 +584,24 @@ impl<'a> Pass<'a> {
             superseded: 0,
             clashes: Vec::new(),
         };
-        let input = Input::open(&report.path).said(|| cannot_read(name))?;
+        // `validate` hashes each file: a small one as it is held, a large
+        // one as it is read, so that the bytes hashed are the bytes checked.
         let verify = self.options.verify && report.sha256.is_some();
-        // A large file is hashed as it is read, a chunk at a time: the bytes
-        // hashed are the bytes checked.
         let mut hasher = Sha256::new();
-        let mut streamed = false;
-        let (input, hashed) = match input {
-            Input::Bytes(bytes) => {
-                let hashed = verify.then(|| sha256_hex(&bytes));
-                (Input::Bytes(bytes), hashed)
+        let (input, held_hash) = match Input::open(&report.path).said(|| cannot_read(name))? {
+            Input::Bytes(bytes) if verify => {
+                let sha256 = sha256_hex(&bytes);
+                (Input::Bytes(bytes), Some(sha256))
             }
             Input::Stream(inner, chunk) if verify => {
-                streamed = true;
                 let hashing = Hashing {
                     inner,
                     hasher: &mut hasher,
                 };
                 (Input::Stream(Box::new(hashing), chunk), None)
             }
-            stream => (stream, None),
+            input => (input, None),
         };
-        let changed = |sha256: String| {
-            (report.sha256.as_ref() != Some(&sha256)).then(|| {
-                Diagnostic::warning(
-                    name,
-                    msg!(
-                        "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
-                         stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
-                        "`{}` đã bị sửa sau khi nhận (mã SHA-256 khác với danh mục); \
-                         báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
-                        report.name
-                    ),
-                )
-            })
-        };
-        if let Some(warning) = hashed.and_then(changed) {
-            file.problems.push(warning);
-        }
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
         // they are compared within each file: memory stays one file's worth.
@@ -657,17 +637,27 @@ impl<'a> Pass<'a> {
                 }
             },
         );
-        // A large file: whether it changed is said first, as for a small
-        // one. One that stopped at an error was hashed in part: hashed whole.
         let complete = read.is_some();
         drop(read);
-        if streamed {
-            let sha256 = match complete {
-                true => hex_of(hasher),
-                false => sha256_file(&report.path).said(|| cannot_read(name))?,
+        if verify {
+            let sha256 = match held_hash {
+                Some(sha256) => sha256,
+                None if complete => hex_of(hasher),
+                // Stopped at an error, so hashed in part: hashed whole.
+                None => sha256_file(&report.path).said(|| cannot_read(name))?,
             };
-            if let Some(warning) = changed(sha256) {
-                file.problems.push_first(warning);
+            if report.sha256.as_ref() != Some(&sha256) {
+                // Said before the problems of its rows.
+                file.problems.push_first(Diagnostic::warning(
+                    name,
+                    msg!(
+                        "`{}` has changed since it was received (its SHA-256 is not the manifest's); \
+                         stored reports are kept as received: ingest a corrected file with `--replace` instead of editing one",
+                        "`{}` đã bị sửa sau khi nhận (mã SHA-256 khác với danh mục); \
+                         báo cáo đã lưu được giữ nguyên như khi nhận: hãy nhập tệp đã sửa với `--replace` thay vì sửa tệp đã lưu",
+                        report.name
+                    ),
+                ));
             }
         }
         if let Some(ratios) = ratios {
@@ -788,7 +778,7 @@ pub(super) fn read_file<'b>(
             each(&obs, &row, &mut file_problems);
         }
     });
-    // A stream that cannot be read on: the problems of the rows before,
+    // A stream that cannot be read to its end: the problems of the rows before,
     // then why.
     if let Err(d) = read {
         problems.extend(file_problems.finish());
