@@ -14,6 +14,10 @@ use crate::model::{
 use crate::period::{Period, days_inclusive};
 use crate::target::Bound;
 
+mod trace;
+use trace::{Kept, Recorder};
+pub use trace::{Trace, TraceEntry};
+
 /// The verdict on one objective. Machine output uses `code()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Status {
@@ -165,24 +169,14 @@ pub enum Verdict {
     AfterAsOf,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct TraceEntry {
-    pub role: Role,
-    pub unit: UnitId,
-    pub period: Period,
-    pub value: Value<'static>,
-    pub source: Source,
-    pub verdict: Verdict,
-}
-
 /// The evaluation of a whole plan at one date.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Outcome {
     pub as_of: Date,
     pub evaluations: Vec<Evaluation>,
     pub warnings: Vec<Warning>,
-    /// The values of the traced objective, in the order read.
-    pub trace: Vec<TraceEntry>,
+    /// The values of the traced objective.
+    pub trace: Trace,
 }
 
 impl Outcome {
@@ -356,7 +350,7 @@ pub struct Evaluator<'p> {
     /// Whether evaluations keep each unit's part (`--by unit`): at
     /// thousands of units, megabytes nobody reads otherwise.
     by_unit: bool,
-    trace: Vec<TraceEntry>,
+    trace: Recorder,
     /// The last period's first and last day: rows come grouped by period.
     last_span: Option<(Period, (Date, Date))>,
 }
@@ -404,7 +398,7 @@ impl<'p> Evaluator<'p> {
             by_indicator,
             traced: None,
             by_unit: false,
-            trace: Vec::new(),
+            trace: Recorder::new(),
             last_span: None,
         }
     }
@@ -482,14 +476,11 @@ impl<'p> Evaluator<'p> {
                 bucket.merge(units);
             }
         }
-        self.trace.extend(other.trace);
+        self.trace.merge(other.trace);
     }
 
     /// Judges every objective.
-    pub fn finish(mut self) -> Outcome {
-        // In reading order, whichever thread read them.
-        // Unstable: no two entries share a source and role; no buffer.
-        self.trace.sort_unstable_by_key(|t| (t.source, t.role));
+    pub fn finish(self) -> Outcome {
         let mut evaluations = Vec::with_capacity(self.plan.objectives.len());
         let mut warnings = Vec::new();
         for (index, objective) in self.plan.objectives.iter().enumerate() {
@@ -512,57 +503,46 @@ impl<'p> Evaluator<'p> {
             }
             evaluations.push(evaluation);
         }
-        self.mark_superseded();
+        let kept = self.kept();
         Outcome {
             as_of: self.as_of,
             evaluations,
             warnings,
-            trace: self.trace,
+            trace: self.trace.finish(kept),
         }
     }
 
-    /// A traced value that counted only until a later one replaced it.
-    fn mark_superseded(&mut self) {
-        let Some(traced) = self.traced else { return };
-        let objective = self.plan.objective(traced);
-        let overall_latest = |series: &Series| -> Option<Source> {
-            series
-                .buckets
-                .iter()
-                .flat_map(|b| b.values())
-                .filter_map(|a| a.latest)
-                .max_by(|a, b| (a.end, a.source).cmp(&(b.end, b.source)))
-                .map(|l| l.source)
+    /// Which values of the traced objective still count once every file
+    /// is read: a stock's latest of each unit (and year), an ordinal's or
+    /// a text's latest of all. The others counted only until a later one
+    /// replaced them.
+    fn kept(&self) -> Kept {
+        let Some(traced) = self.traced else {
+            return Kept::default();
         };
-        for entry in &mut self.trace {
-            if entry.verdict != Verdict::Counted {
-                continue;
-            }
-            let Some(series) = self
-                .series
-                .iter()
-                .find(|s| s.objective == traced && s.role == entry.role)
-            else {
-                continue;
-            };
-            if series.adds_up {
-                continue;
-            }
-            let kept = match objective.rule {
-                Rule::Ordinal { .. } | Rule::Text => overall_latest(series),
-                _ => {
-                    let span = (entry.period.start(), entry.period.end());
-                    let bucket = series.place(entry.period, span, self.as_of).unwrap_or(0);
-                    series.buckets[bucket]
-                        .get(&entry.unit)
-                        .and_then(|a| a.latest)
+        let objective = self.plan.objective(traced);
+        let parts = self
+            .series
+            .iter()
+            .filter(|s| s.objective == traced && !s.adds_up)
+            .map(|series| {
+                let latest = series
+                    .buckets
+                    .iter()
+                    .flat_map(|b| b.values())
+                    .filter_map(|a| a.latest);
+                let kept = match objective.rule {
+                    Rule::Ordinal { .. } | Rule::Text => latest
+                        .max_by(|a, b| (a.end, a.source).cmp(&(b.end, b.source)))
                         .map(|l| l.source)
-                }
-            };
-            if kept != Some(entry.source) {
-                entry.verdict = Verdict::Superseded;
-            }
-        }
+                        .into_iter()
+                        .collect(),
+                    _ => latest.map(|l| l.source).collect(),
+                };
+                (series.role, kept)
+            })
+            .collect();
+        Kept { parts }
     }
 }
 
@@ -1296,7 +1276,12 @@ mod tests {
                 },
             });
         }
-        let verdicts: Vec<Verdict> = evaluator.finish().trace.iter().map(|t| t.verdict).collect();
+        let verdicts: Vec<Verdict> = evaluator
+            .finish()
+            .trace
+            .values()
+            .map(|t| t.unwrap().verdict)
+            .collect();
         assert_eq!(
             verdicts,
             [

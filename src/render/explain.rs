@@ -259,26 +259,7 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
         }
     }
     let ratio = matches!(o.measure, Measure::Ratio { .. });
-    for counted in [true, false] {
-        let entries = view
-            .outcome
-            .trace
-            .iter()
-            .filter(|t| (t.verdict == Verdict::Counted) == counted);
-        let shown = entries.clone().count();
-        let title = match (counted, lang) {
-            (true, _) => lang.pick("Values that counted", "Giá trị được tính"),
-            (false, _) => lang.pick("Values left out", "Giá trị không tính"),
-        };
-        writeln!(out)?;
-        if markdown {
-            writeln!(out, "### {title} ({shown})\n")?;
-        } else {
-            writeln!(out, "{title} ({shown}):")?;
-        }
-        if shown == 0 {
-            continue;
-        }
+    let header = |counted: bool| {
         let mut header = Vec::new();
         if ratio {
             header.push(lang.pick("part", "thành phần"));
@@ -293,47 +274,82 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
         if !counted {
             header.push(lang.pick("why", "lý do"));
         }
-        // Every value of a national roll-up is a long table: each row is
-        // made as it is written, never all held.
-        let row = |t: &TraceEntry| {
-            let mut row = Vec::new();
-            if ratio {
-                row.push(role(t, lang).to_string());
+        header
+    };
+    // Every value of a national roll-up is a long table: each row is
+    // made as it is written, never all held.
+    let row = |t: &TraceEntry| {
+        let mut row = Vec::new();
+        if ratio {
+            row.push(role(t, lang).to_string());
+        }
+        row.extend([
+            view.plan.unit(t.unit).code.clone(),
+            t.period.to_string(),
+            value_text(view, t, lang),
+            view.files[t.source.file as usize].clone(),
+            t.source.line.to_string(),
+        ]);
+        if t.verdict != Verdict::Counted {
+            row.push(reason(t.verdict, lang).to_string());
+        }
+        row
+    };
+    // One reading counts each section's values and measures its columns;
+    // one more for each section writes its rows.
+    let mut shown = [0usize; 2];
+    let mut widths = [true, false].map(|counted| {
+        header(counted)
+            .iter()
+            .map(|h| text_width(h))
+            .collect::<Vec<_>>()
+    });
+    for t in view.outcome.trace.values() {
+        let t = t?;
+        let section = usize::from(t.verdict != Verdict::Counted);
+        shown[section] += 1;
+        if !markdown {
+            for (width, cell) in widths[section].iter_mut().zip(row(&t)) {
+                *width = (*width).max(text_width(&cell));
             }
-            row.extend([
-                view.plan.unit(t.unit).code.clone(),
-                t.period.to_string(),
-                value_text(view, t, lang),
-                view.files[t.source.file as usize].clone(),
-                t.source.line.to_string(),
-            ]);
-            if !counted {
-                row.push(reason(t.verdict, lang).to_string());
-            }
-            row
+        }
+    }
+    for (section, counted) in [true, false].into_iter().enumerate() {
+        let title = match counted {
+            true => lang.pick("Values that counted", "Giá trị được tính"),
+            false => lang.pick("Values left out", "Giá trị không tính"),
         };
+        let shown = shown[section];
+        writeln!(out)?;
+        if markdown {
+            writeln!(out, "### {title} ({shown})\n")?;
+        } else {
+            writeln!(out, "{title} ({shown}):")?;
+        }
+        if shown == 0 {
+            continue;
+        }
+        let header = header(counted);
+        let mut entries = view.outcome.trace.values().filter(|t| {
+            t.as_ref()
+                .map_or(true, |t| (t.verdict == Verdict::Counted) == counted)
+        });
         if markdown {
             writeln!(out, "| {} |", header.join(" | "))?;
             writeln!(out, "|{}", "---|".repeat(header.len()))?;
             for t in entries {
-                let cells: Vec<String> = row(t).iter().map(|c| c.replace('|', "\\|")).collect();
+                let cells: Vec<String> = row(&t?).iter().map(|c| c.replace('|', "\\|")).collect();
                 writeln!(out, "| {} |", cells.join(" | "))?;
             }
         } else {
-            let mut widths: Vec<usize> = header.iter().map(|h| text_width(h)).collect();
-            for t in entries.clone() {
-                for (width, cell) in widths.iter_mut().zip(row(t)) {
-                    *width = (*width).max(text_width(&cell));
-                }
-            }
             let mut table = LongTable::new(
                 style,
                 header.into_iter().map(Cell::new).collect(),
-                widths,
+                std::mem::take(&mut widths[section]),
                 out,
             );
-            for t in entries {
-                table.row(row(t).into_iter().map(Cell::new).collect())?;
+            for t in entries.by_ref() {
+                table.row(row(&t?).into_iter().map(Cell::new).collect())?;
             }
             table.finish()?;
         }
@@ -354,7 +370,8 @@ fn csv(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
         "verdict",
     ])?;
     let o = objective(view);
-    for t in &view.outcome.trace {
+    for t in view.outcome.trace.values() {
+        let t = t?;
         let part = match t.role {
             Role::Value => "value",
             Role::Numerator => "numerator",
@@ -410,9 +427,9 @@ fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
     document.field("window_days", &e.days.map(|d| d.1))?;
     document.field("numerator", &number(e.ratio.map(|r| r.0)))?;
     document.field("denominator", &number(e.ratio.map(|r| r.1)))?;
-    document.array(
-        "values",
-        view.outcome.trace.iter().map(|t| ValueJson {
+    let values = view.outcome.trace.values().map(|t| {
+        let t = t?;
+        Ok(ValueJson {
             part: match t.role {
                 Role::Value => "value",
                 Role::Numerator => "numerator",
@@ -420,15 +437,16 @@ fn json(view: &ExplainView, style: Style, out: &mut dyn Write) -> Result<()> {
             },
             unit: &view.plan.unit(t.unit).code,
             period: Shown(t.period),
-            value: match &t.value {
-                Value::Number(n) => json_number(*n),
-                Value::Level(rank) => json!(level_code(view.plan, o, *rank)),
+            value: match t.value {
+                Value::Number(n) => json_number(n),
+                Value::Level(rank) => json!(level_code(view.plan, o, rank)),
                 Value::Text(text) => json!(text),
             },
             file: &view.files[t.source.file as usize],
             line: t.source.line,
             verdict: verdict_code(t.verdict),
-        }),
-    )?;
+        })
+    });
+    document.try_array("values", values)?;
     document.finish()
 }

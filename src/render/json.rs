@@ -198,10 +198,20 @@ impl<'a> PrettyObject<'a> {
         key: &str,
         items: impl IntoIterator<Item = T>,
     ) -> Result<()> {
+        self.try_array(key, items.into_iter().map(Ok))
+    }
+
+    /// `array` of items read as they are written, any of which may fail.
+    pub(super) fn try_array<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = Result<T>>,
+    ) -> Result<()> {
         self.key(key)?;
         self.out.write_all(b"[")?;
         let mut count = 0;
         for item in items {
+            let item = item?;
             self.out
                 .write_all(if count == 0 { b"\n    " } else { b",\n    " })?;
             indented(self.out, &mut self.buf, &item, 2)?;

@@ -211,6 +211,44 @@ fn tables_of_thousands_of_rows_are_each_one_table() {
     assert!(rows > duties, "{rows} rows for {duties} duties");
 }
 
+/// An objective of thousands of values: each thread writes its values out
+/// a thousand at a time (`evaluate::trace`), and the values come back in
+/// reading order, whichever thread read them and however often a format
+/// reads them (a table reads them three times).
+#[test]
+fn an_objective_of_thousands_of_values_explains_alike_on_any_number_of_threads() {
+    let dir = generated("100000");
+    let mut answers = Vec::new();
+    let mut questions = Vec::new();
+    for format in ["table", "csv", "json", "markdown"] {
+        let args = [
+            "explain",
+            "ratio-01",
+            "--as-of",
+            "2027-12-31",
+            "--format",
+            format,
+        ];
+        let one = output(dir.path(), "1", &args, false);
+        assert_eq!(output(dir.path(), "3", &args, false), one, "{format}");
+        answers.push(one);
+        questions.push(args);
+    }
+    let json: serde_json::Value = serde_json::from_str(&answers[2]).unwrap();
+    let values = json["values"].as_array().unwrap();
+    assert!(values.len() > 3 * 1024, "{} values", values.len());
+    // Each value once, in reading order: by file, then line.
+    let places: Vec<(&str, u64)> = values
+        .iter()
+        .map(|v| (v["file"].as_str().unwrap(), v["line"].as_u64().unwrap()))
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]));
+    let csv_rows = answers[1].lines().count() - 1;
+    assert_eq!(csv_rows, values.len());
+    let questions: Vec<&[&str]> = questions.iter().map(|q| &q[..]).collect();
+    cached_answers_as_files(dir.path(), &questions, &answers);
+}
+
 /// Files of thousands of rows each, exported on several threads from the
 /// cache (handed over a few thousand values at a time, a thread waiting
 /// its file's turn) and on one from the files: the same bytes.
