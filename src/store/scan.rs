@@ -3,7 +3,6 @@
 //! holds one file and the aggregates, never all rows.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::fs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -922,6 +921,10 @@ pub(super) struct RatioCheck {
     /// By indicator: the pairs it is a side of, and which side (0
     /// numerator, 1 denominator); checked per row.
     sides: Arc<Vec<Vec<(u16, usize)>>>,
+    /// The pairs begun last, not yet complete: a file gives a unit's
+    /// values for one period together, so most pairs complete here, found
+    /// without hashing. At most `RECENT`; older ones wait in `waiting`.
+    recent: Vec<((UnitId, Period, u16), [Option<Side>; 2])>,
     /// By unit, period and pair: the side or sides seen of pairs not yet
     /// complete.
     waiting: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
@@ -931,6 +934,10 @@ pub(super) struct RatioCheck {
 
 /// A numerator above its denominator: unit, period, pair, and the two sides.
 type Above = (UnitId, Period, u16, Side, Side);
+
+/// How many incomplete pairs `RatioCheck::recent` holds: a period's rows
+/// of a unit begin a few at a time.
+const RECENT: usize = 16;
 
 impl RatioCheck {
     pub(super) fn new(plan: &Plan) -> RatioCheck {
@@ -953,6 +960,7 @@ impl RatioCheck {
         RatioCheck {
             pairs: Arc::new(pairs),
             sides: Arc::new(sides),
+            recent: Vec::new(),
             waiting: FxHashMap::default(),
             above: Vec::new(),
         }
@@ -963,6 +971,7 @@ impl RatioCheck {
         RatioCheck {
             pairs: Arc::clone(&self.pairs),
             sides: Arc::clone(&self.sides),
+            recent: Vec::new(),
             waiting: FxHashMap::default(),
             above: Vec::new(),
         }
@@ -972,23 +981,38 @@ impl RatioCheck {
     pub(super) fn add(&mut self, obs: &Observation, column: usize) {
         let Value::Number(n) = obs.value else { return };
         for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
-            // One lookup per value: most complete a pair, which goes.
-            match self.waiting.entry((obs.unit, obs.period, pair)) {
-                Entry::Vacant(entry) => {
-                    let mut both = [None; 2];
-                    both[side] = Some((n, obs.source, column));
-                    entry.insert(both);
+            let key = (obs.unit, obs.period, pair);
+            let value = Some((n, obs.source, column));
+            let both = if let Some(at) = self.recent.iter().position(|(k, _)| *k == key) {
+                let both = &mut self.recent[at].1;
+                both[side] = value;
+                let both = *both;
+                if both.iter().all(Option::is_some) {
+                    self.recent.swap_remove(at);
                 }
-                Entry::Occupied(mut entry) => {
-                    entry.get_mut()[side] = Some((n, obs.source, column));
-                    if let [Some(numerator), Some(denominator)] = *entry.get() {
-                        entry.remove();
-                        if numerator.0 > denominator.0 {
-                            self.above
-                                .push((obs.unit, obs.period, pair, numerator, denominator));
-                        }
-                    }
+                both
+            } else if let Some(both) = self.waiting.get_mut(&key) {
+                both[side] = value;
+                let both = *both;
+                if both.iter().all(Option::is_some) {
+                    self.waiting.remove(&key);
                 }
+                both
+            } else {
+                if self.recent.len() == RECENT {
+                    let (older, both) = self.recent.swap_remove(0);
+                    self.waiting.insert(older, both);
+                }
+                let mut both = [None; 2];
+                both[side] = value;
+                self.recent.push((key, both));
+                continue;
+            };
+            if let [Some(numerator), Some(denominator)] = both
+                && numerator.0 > denominator.0
+            {
+                self.above
+                    .push((obs.unit, obs.period, pair, numerator, denominator));
             }
         }
     }
@@ -997,6 +1021,8 @@ impl RatioCheck {
     /// read after the new ones): it completes only a pair that waits for
     /// it, and never stands for a side already seen, which is newer.
     pub(super) fn complete(&mut self, obs: &Observation, column: usize) {
+        // Found by hashing alone: none of them are recent.
+        self.waiting.extend(self.recent.drain(..));
         if self.waiting.is_empty() {
             return;
         }
@@ -1145,5 +1171,70 @@ impl<'a> FileProblems<'a> {
                 .push(Diagnostic::warning(self.name, message).at(line, column));
         }
         self.all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::plan;
+
+    /// The sides of `done / total`, for units A and B over 24 months, in
+    /// an order that begins many pairs before any completes (far more than
+    /// `RECENT`) and one that completes each at once: the same pairs above.
+    #[test]
+    fn ratio_pairs_complete_alike_however_far_apart_their_sides() {
+        let plan = plan();
+        let (done, total) = (
+            plan.indicator_id("done").unwrap(),
+            plan.indicator_id("total").unwrap(),
+        );
+        let mut sides = Vec::new();
+        for unit in [UnitId(0), UnitId(1)] {
+            for month in 1..=24u8 {
+                let period = Period::Month(2024 + i16::from(month > 12), (month - 1) % 12 + 1);
+                // Above in one month of three.
+                let (d, t) = if month % 3 == 0 { (7, 5) } else { (3, 5) };
+                sides.push((unit, period, done, d));
+                sides.push((unit, period, total, t));
+            }
+        }
+        let check = |order: &[usize]| {
+            let mut check = RatioCheck::new(&plan).for_file();
+            for (line, &i) in order.iter().enumerate() {
+                let (unit, period, indicator, n) = sides[i];
+                check.add(
+                    &Observation {
+                        unit,
+                        indicator,
+                        period,
+                        value: Value::Number(n.into()),
+                        note: "".into(),
+                        source: Source {
+                            file: 0,
+                            line: i as u32 + 2,
+                        },
+                    },
+                    line,
+                );
+            }
+            assert!(check.recent.is_empty() && check.waiting.is_empty());
+            let mut above: Vec<_> = check
+                .above
+                .iter()
+                .map(|&(unit, period, pair, n, d)| (unit, period, pair, n.0, n.1, d.0, d.1))
+                .collect();
+            above.sort();
+            above
+        };
+        let together: Vec<usize> = (0..sides.len()).collect();
+        // Every numerator first, then every denominator, backwards.
+        let apart: Vec<usize> = (0..sides.len())
+            .step_by(2)
+            .chain((1..sides.len()).step_by(2).rev())
+            .collect();
+        let above = check(&together);
+        assert_eq!(above.len(), 16);
+        assert_eq!(check(&apart), above);
     }
 }
