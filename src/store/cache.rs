@@ -1,19 +1,22 @@
 //! A derived, rebuildable cache of what `scan` read from the report files:
 //! each file's values in force and its warnings, so that a repeated report
 //! skips reading and validating CSV. The received files stay the truth.
-//! The cache is keyed on everything a file's reading depends on (this
-//! program, the plan's text, the encoding option, each file's manifest
-//! entry, and each file's size, times of modification and change, and
-//! inode) and is used only when that key matches exactly; otherwise the
-//! files are read and the cache written anew. It is written only after a
-//! pass without errors, and only when every file was last changed a few
-//! seconds before the pass began: a file changed within the same tick of
-//! the file system's clock could otherwise keep its times (git's "racily
-//! clean" problem).
+//! Each file's block is keyed on everything its reading depends on (this
+//! program, the plan's text, the encoding option, the file's manifest
+//! entry, and its name, size, times of modification and change, and
+//! inode), and the cache as a whole on all of them: when that key matches,
+//! every value comes from the cache; otherwise each file whose own key
+//! matches is read from its block (after an ingest, all but the new file)
+//! and the others from the files, and the cache is written again with the
+//! new blocks beside the old. It is written only after a pass without
+//! errors, and only when every file was last changed a few seconds before
+//! the pass began: a file changed within the same tick of the file
+//! system's clock could otherwise keep its times (git's "racily clean"
+//! problem).
 //!
-//! In `.cache/` of the data folder: `values.idx` (the key, and where each
+//! In `.cache/` of the data folder: `values.idx` (the keys, and where each
 //! file's block lies) and `values-*.seg` (the blocks, one segment per
-//! thread of the pass that wrote them). A file's block is its values in
+//! thread of each pass that wrote some). A file's block is its values in
 //! pieces of about `PIECE` bytes, each with its own checksum, then its
 //! trailer: a file of millions of rows is read and written a piece at a
 //! time, in flat memory. Numbers are LEB128 varints (a piece's head is
@@ -36,7 +39,7 @@ use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId
 use crate::period::Period;
 
 /// Changes whenever the layout below changes.
-const MAGIC: &[u8] = b"track values cache 4\n";
+const MAGIC: &[u8] = b"track values cache 5\n";
 const INDEX: &str = "values.idx";
 /// How long before a pass every file must have last changed for the
 /// pass to write the cache: longer than any file system's clock tick.
@@ -54,18 +57,40 @@ const WHOLE_BLOCK: u64 = 1 << 20;
 pub(super) struct Cache {
     dir: PathBuf,
     key: [u8; 32],
+    /// The part of the key every file's reading shares: this program, the
+    /// plan, the encoding option.
+    base: [u8; 32],
+    /// Each file's own key (`base`, its name, manifest entry and stamp), by
+    /// file index: a block whose file key matches may serve a pass over
+    /// another set of files (one more file ingested, one replaced).
+    files: Vec<[u8; 32]>,
     /// Whether this pass may write the cache (see `SETTLED`).
     writable: bool,
 }
 
 /// Where each file's block lies, by file index.
 pub(super) struct Index {
+    key: [u8; 32],
+    base: [u8; 32],
     segments: Vec<String>,
+    files: Vec<[u8; 32]>,
     blocks: Vec<Block>,
 }
 
+/// The blocks an earlier cache holds for some of this pass's files.
+pub(super) struct Reuse {
+    /// By file index, the block of those with one.
+    pub(super) blocks: Vec<Option<Block>>,
+    names: Vec<String>,
+    pub(super) segments: Vec<File>,
+}
+
+/// An earlier cache's segments in use after a pass that reused some of
+/// their blocks: at most this many, else the pass writes every block anew.
+const SEGMENTS: usize = 16;
+
 #[derive(Clone, Copy, Debug)]
-struct Block {
+pub(super) struct Block {
     segment: u32,
     offset: u64,
     /// Bytes of the pieces (heads included), then of the trailer (the
@@ -112,40 +137,60 @@ impl Cache {
         let mut writable = stamp(&mut hasher, &program, began)?;
         hasher.update(plan.fingerprint());
         write!(hasher, "{:?}", options.encoding).ok()?;
+        let base: [u8; 32] = hasher.finalize().into();
+        let mut key = Sha256::new();
+        key.update(base);
+        let mut files = Vec::with_capacity(reports.files.len());
         for report in &reports.files {
+            let mut hasher = Sha256::new();
+            hasher.update(base);
+            // The values a later file superseded, not which file that is:
+            // its index moves as files are added before it.
+            let superseded: Vec<_> = report.superseded.iter().map(|(value, _)| value).collect();
             write!(
                 hasher,
-                "\n{:?} {:?} {:?} {:?}",
-                report.name, report.encoding, report.rows, report.superseded
+                "{:?} {:?} {:?} {:?}",
+                report.name, report.encoding, report.rows, superseded
             )
             .ok()?;
             let meta = fs::metadata(&report.path).ok()?;
             writable &= stamp(&mut hasher, &meta, began)?;
+            let file: [u8; 32] = hasher.finalize().into();
+            key.update(file);
+            files.push(file);
         }
         Some(Cache {
             dir: dir.clone(),
-            key: hasher.finalize().into(),
+            key: key.finalize().into(),
+            base,
+            files,
             writable,
         })
     }
 
     /// The index, if the cache holds one for this key and `files` files.
     pub(super) fn load(&self, files: usize) -> Option<Index> {
+        self.load_any()
+            .filter(|index| index.key == self.key && index.blocks.len() == files)
+    }
+
+    /// The index as written, whatever its key.
+    fn load_any(&self) -> Option<Index> {
         let bytes = fs::read(self.dir.join(INDEX)).ok()?;
         let rest = bytes.strip_prefix(MAGIC)?;
-        let (key, rest) = rest.split_first_chunk::<32>()?;
-        if *key != self.key {
-            return None;
-        }
+        let (&key, rest) = rest.split_first_chunk::<32>()?;
+        let (&base, rest) = rest.split_first_chunk::<32>()?;
         let mut at = Cursor { bytes: rest, at: 0 };
         let segments = (0..at.uint()?)
             .map(|_| at.text().map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
-        if at.uint()? != files as u64 {
-            return None;
-        }
-        let mut blocks = Vec::with_capacity(files);
-        for _ in 0..files {
+        let count = usize::try_from(at.uint()?).ok()?;
+        let mut blocks = Vec::with_capacity(count.min(1 << 20));
+        let mut files = Vec::with_capacity(count.min(1 << 20));
+        for _ in 0..count {
+            let file = at.bytes.get(at.at..at.at + 32)?;
+            files.push(<[u8; 32]>::try_from(file).ok()?);
+            at.at += 32;
             let block = Block {
                 segment: u32::try_from(at.uint()?).ok()?,
                 offset: at.uint()?,
@@ -158,7 +203,95 @@ impl Cache {
             }
             blocks.push(block);
         }
-        (at.at == rest.len()).then_some(Index { segments, blocks })
+        (at.at == rest.len()).then_some(Index {
+            key,
+            base,
+            segments,
+            files,
+            blocks,
+        })
+    }
+
+    /// The blocks of the cache as written that serve files of this pass
+    /// (same program, plan and options, and the file as it was), with
+    /// their segments opened; `None` if none do, or if a pass that reused
+    /// them would leave too many segments or segments mostly of files no
+    /// longer read (it writes every block anew then).
+    pub(super) fn reuse(&self, threads: usize) -> Option<Reuse> {
+        let index = self.load_any()?;
+        if index.base != self.base {
+            return None;
+        }
+        let by_key: rustc_hash::FxHashMap<[u8; 32], usize> = index
+            .files
+            .iter()
+            .enumerate()
+            .map(|(at, key)| (*key, at))
+            .collect();
+        let mut used = vec![0u64; index.segments.len()];
+        let blocks: Vec<Option<Block>> = self
+            .files
+            .iter()
+            .map(|key| {
+                let block = index.blocks[*by_key.get(key)?];
+                used[block.segment as usize] += block.end()? - block.offset;
+                Some(block)
+            })
+            .collect();
+        let segments = used.iter().filter(|&&n| n > 0).count();
+        if segments == 0 || segments + threads > SEGMENTS {
+            return None;
+        }
+        // Only the segments in use are opened: a block of one not in use
+        // is none of this pass's.
+        let mut files = Vec::with_capacity(index.segments.len());
+        let (mut live, mut size) = (0, 0);
+        for (name, &bytes) in index.segments.iter().zip(&used) {
+            if bytes == 0 {
+                files.push(None);
+                continue;
+            }
+            let file = File::open(self.dir.join(name)).ok()?;
+            let len = file.metadata().ok()?.len();
+            (live, size) = (live + bytes, size + len);
+            files.push(Some((file, len)));
+        }
+        if live * 2 < size {
+            return None;
+        }
+        let fits = blocks.iter().flatten().all(|b| {
+            files[b.segment as usize]
+                .as_ref()
+                .is_some_and(|(_, len)| b.end().is_some_and(|end| end <= *len))
+        });
+        if !fits {
+            return None;
+        }
+        // Segments renumbered as opened, those not in use left out.
+        let mut number = vec![u32::MAX; files.len()];
+        let mut names = Vec::new();
+        let mut segments = Vec::new();
+        for (at, file) in files.into_iter().enumerate() {
+            if let Some((file, _)) = file {
+                number[at] = segments.len() as u32;
+                names.push(index.segments[at].clone());
+                segments.push(file);
+            }
+        }
+        let blocks = blocks
+            .into_iter()
+            .map(|b| {
+                b.map(|b| Block {
+                    segment: number[b.segment as usize],
+                    ..b
+                })
+            })
+            .collect();
+        Some(Reuse {
+            blocks,
+            names,
+            segments,
+        })
     }
 
     /// The segments of `index`, opened (so that a pass that writes the cache
@@ -222,12 +355,24 @@ impl Cache {
 
     /// Makes the segments the cache for `files` files, if together they
     /// hold a block for each; a cache that cannot be written is no error.
-    pub(super) fn commit(&self, writers: Vec<Writer>, files: usize) {
-        let _ = self.try_commit(writers, files);
+    /// `reused`: the blocks of an earlier cache this pass read instead of
+    /// their files, which stay where they are.
+    pub(super) fn commit(&self, writers: Vec<Writer>, files: usize, reused: Option<&Reuse>) {
+        let _ = self.try_commit(writers, files, reused);
     }
 
-    fn try_commit(&self, writers: Vec<Writer>, files: usize) -> io::Result<()> {
+    fn try_commit(
+        &self,
+        writers: Vec<Writer>,
+        files: usize,
+        reused: Option<&Reuse>,
+    ) -> io::Result<()> {
         let mut blocks: Vec<Option<Block>> = vec![None; files];
+        let mut names = Vec::new();
+        if let Some(reused) = reused {
+            blocks.clone_from(&reused.blocks);
+            names.clone_from(&reused.names);
+        }
         let mut segments = Vec::new();
         // A thread that read no file leaves no segment (its temporary file
         // goes when dropped).
@@ -241,7 +386,7 @@ impl Cache {
             // to but the disk lost fails its checksum and is read from the
             // files again. Syncing cost a second at ten million rows.
             for (index, mut block) in writer.blocks {
-                block.segment = number as u32;
+                block.segment = (names.len() + number) as u32;
                 *blocks
                     .get_mut(index)
                     .ok_or_else(|| io::Error::other("a block of no file"))? = Some(block);
@@ -253,7 +398,7 @@ impl Cache {
         };
         // Named as segments only now: until then, a pass committing at the
         // same moment takes them for no segment of an earlier cache.
-        let mut names = Vec::with_capacity(segments.len());
+        let kept = names.len();
         for segment in segments {
             let temp = file_name(segment.path())?;
             let name = format!(
@@ -265,7 +410,7 @@ impl Cache {
         }
         let written = self.write_index(&names, &blocks);
         if written.is_err() {
-            for name in &names {
+            for name in &names[kept..] {
                 let _ = fs::remove_file(self.dir.join(name));
             }
         }
@@ -294,12 +439,14 @@ impl Cache {
     fn write_index(&self, names: &[String], blocks: &[Block]) -> io::Result<()> {
         let mut index = MAGIC.to_vec();
         index.extend_from_slice(&self.key);
+        index.extend_from_slice(&self.base);
         put(&mut index, names.len() as u64);
         for name in names {
             put_text(&mut index, name);
         }
         put(&mut index, blocks.len() as u64);
-        for b in blocks {
+        for (b, file) in blocks.iter().zip(&self.files) {
+            index.extend_from_slice(file);
             for n in [u64::from(b.segment), b.offset, b.pieces, b.trailer, b.check] {
                 put(&mut index, n);
             }
@@ -472,9 +619,21 @@ pub(super) fn read(
     file: usize,
     name: &str,
     buf: &mut Vec<u8>,
+    feed: impl FnMut(&Observation),
+) -> Option<Trailer> {
+    read_block(plan, index.blocks[file], segments, file, name, buf, feed)
+}
+
+/// `read` of a block found otherwise (`Reuse`).
+pub(super) fn read_block(
+    plan: &Plan,
+    block: Block,
+    segments: &[File],
+    file: usize,
+    name: &str,
+    buf: &mut Vec<u8>,
     mut feed: impl FnMut(&Observation),
 ) -> Option<Trailer> {
-    let block = index.blocks[file];
     let segment = &segments[block.segment as usize];
     let pieces_end = block.offset.checked_add(block.pieces)?;
     let end = block.end()?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fs;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use anyhow::{Result, bail};
@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::cache::{self, Cache, Index, Trailer};
+use super::cache::{self, Cache, Index, Reuse, Trailer};
 use super::manifest::{Digest, Hashing, Sha256, hex_of, sha256_file, sha256_hex};
 use super::{Reports, StoredReport};
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, cannot_read};
@@ -366,7 +366,9 @@ impl Drop for HaltOnPanic<'_> {
 /// rare error), the files are read again in order to name the same rows
 /// as a single thread would. Where the reports have a cache whose key
 /// matches (see `cache`), the values come from it instead of the files;
-/// otherwise a pass without errors writes it.
+/// otherwise the files are read, but for those whose blocks an earlier
+/// cache still holds as they are (after an ingest, all but the new ones),
+/// and a pass without errors writes the cache.
 pub fn scan_parallel<S: Send>(
     plan: &Plan,
     reports: &Reports,
@@ -384,20 +386,71 @@ pub fn scan_parallel<S: Send>(
     {
         return Ok((states, pass.finish(files)?));
     }
+    let cache = cache.as_ref();
+    if let Some(reuse) = cache.and_then(|c| c.reuse(threads))
+        && let Some(done) = read_files(pass, cache, Some(&reuse), threads, &init, &feed)?
+    {
+        return Ok(done);
+    }
+    // (A block of the earlier cache that could not be read: every file is
+    // read.)
+    let pass = Pass::new(plan, reports, options);
+    Ok(read_files(pass, cache, None, threads, &init, &feed)?
+        .expect("a pass that reuses no block always ends"))
+}
 
+/// `scan_parallel`'s reading of the files, each from its block in `reuse`
+/// if it has one there. Those values go through the ledger too: a new file
+/// may clash with them. `None` if such a block cannot be read (the states
+/// are then dropped).
+fn read_files<S: Send>(
+    pass: Pass,
+    cache: Option<&Cache>,
+    reuse: Option<&Reuse>,
+    threads: usize,
+    init: &(impl Fn() -> S + Sync),
+    feed: &(impl Fn(&mut S, &Observation) + Sync),
+) -> Result<Option<(Vec<S>, Scan)>> {
+    let (plan, reports, options) = (pass.plan, pass.reports, pass.options);
     let next = AtomicUsize::new(0);
+    let stale = AtomicBool::new(false);
     let progress = Mutex::new(Progress::new(options.progress, reports.files.len()));
     let work = || -> Result<ThreadShare<S>> {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
         let mut done = Vec::new();
-        let mut writer = cache.as_ref().and_then(Cache::writer);
+        let mut writer = cache.and_then(Cache::writer);
+        let mut buf = Vec::new();
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
-            if index >= reports.files.len() {
+            if index >= reports.files.len() || stale.load(Ordering::Relaxed) {
                 return Ok((state, ledger, done, writer));
             }
             progress.lock().unwrap_or_else(|e| e.into_inner()).step();
+            if let Some(reuse) = reuse
+                && let Some(block) = reuse.blocks[index]
+            {
+                let mut clashes = Vec::new();
+                let name = &pass.names[index];
+                let read =
+                    cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |obs| {
+                        if ledger.admit(plan, obs) {
+                            feed(&mut state, obs);
+                        } else {
+                            // Only that there is one: the files are read
+                            // again in order to name it.
+                            clashes.push((obs.unit, obs.indicator, obs.period, obs.source, 0));
+                        }
+                    });
+                let Some(trailer) = read else {
+                    stale.store(true, Ordering::Relaxed);
+                    continue;
+                };
+                let mut file = FilePass::from(trailer);
+                file.clashes = clashes;
+                done.push((index, file));
+                continue;
+            }
             let file = pass.file(
                 index,
                 &mut ledger,
@@ -440,6 +493,9 @@ pub fn scan_parallel<S: Send>(
             Some(mine) => clash_between_threads |= !mine.merge(theirs),
         }
     }
+    if stale.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
     files.sort_by_key(|(index, _)| *index);
     let files: Vec<FilePass> = files.into_iter().map(|(_, file)| file).collect();
     if clash_between_threads || files.iter().any(|f| !f.clashes.is_empty()) {
@@ -451,12 +507,12 @@ pub fn scan_parallel<S: Send>(
         bail!("values clash, but reading the files in order found no clash");
     }
     let scan = pass.finish(files)?;
-    if let Some(cache) = &cache
+    if let Some(cache) = cache
         && let Some(writers) = writers.into_iter().collect::<Option<Vec<_>>>()
     {
-        cache.commit(writers, reports.files.len());
+        cache.commit(writers, reports.files.len(), reuse);
     }
-    Ok((states, scan))
+    Ok(Some((states, scan)))
 }
 
 /// `work` on `threads` threads, this one among them, each one's outcome.

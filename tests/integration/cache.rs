@@ -155,3 +155,141 @@ fn track_no_cache_in_the_environment_writes_no_cache() {
     );
     assert!(!dir.path().join(".cache").exists());
 }
+
+/// The names of the segments the index points to, in its order.
+fn segments_in_use(data: &Path) -> Vec<String> {
+    let index = fs::read(index(data)).unwrap();
+    let text = String::from_utf8_lossy(&index);
+    let mut names: Vec<String> = fs::read_dir(data.join(".cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".seg") && text.contains(n.as_str()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// After an ingest (one file more, or one replaced), a pass reads from the
+/// files only what the cache does not hold as it is: the segments already
+/// written stay in use, one more holds the new file's block, and the
+/// answers are the files' own.
+#[cfg(unix)]
+#[test]
+fn after_an_ingest_only_the_files_the_cache_lacks_are_read() {
+    let dir = settled_copy();
+    let data = dir.path();
+    let ingest = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["ingest"];
+        args.extend(extra);
+        args.push(file.to_str().unwrap());
+        let out = run(data, &["--as-of", "2026-11-27"], &args);
+        assert!(out.contains("exit Some(0)"), "{out}");
+        // Settled, so that the pass after it may write the cache.
+        std::thread::sleep(Duration::from_millis(2500));
+    };
+    let (first, second) = (
+        dir.path().join("SCT-2026.csv"),
+        dir.path().join("SKHCN-2025.csv"),
+    );
+    fs::rename(data.join("reports/sample-SCT-2026.csv"), &first).unwrap();
+    fs::rename(data.join("reports/sample-SKHCN-2025.csv"), &second).unwrap();
+    // The first ingest writes the manifest, which takes in every file.
+    ingest(&first, &[]);
+    answers(data, &[]);
+    let before = segments_in_use(data);
+    assert!(!before.is_empty());
+
+    ingest(&second, &[]);
+    let truth = answers(data, &["--no-cache"]);
+    assert_eq!(answers(data, &[]), truth);
+    let after = segments_in_use(data);
+    assert!(
+        before.iter().all(|s| after.contains(s)),
+        "{before:?} {after:?}"
+    );
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+    let index = written(data);
+    assert_eq!(answers(data, &[]), truth);
+    assert_eq!(written(data), index, "the cache in force was rewritten");
+
+    // A corrected file supersedes values of a stored one: that one's values
+    // in force change, so its block is not reused.
+    let text = fs::read_to_string(data.join("reports/sample-SKHCN-2024.csv")).unwrap();
+    let header = text.lines().next().unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("SKHCN,tasks-provincial,"))
+        .expect("a row to correct");
+    let mut cells: Vec<String> = row.split(',').map(str::to_string).collect();
+    cells[3] = format!("{}1", cells[3]);
+    let fix = dir.path().join("SKHCN-2024-fix.csv");
+    fs::write(&fix, format!("{header}\n{}\n", cells.join(","))).unwrap();
+    ingest(&fix, &["--replace"]);
+    let corrected = answers(data, &["--no-cache"]);
+    assert_ne!(corrected, truth);
+    assert_eq!(answers(data, &[]), corrected);
+}
+
+/// In a folder without a manifest, every file is read: one dropped in
+/// beside cached ones is read alone, and if it repeats their values, the
+/// error is the one reading every file gives.
+#[cfg(unix)]
+#[test]
+fn a_file_dropped_in_that_clashes_with_cached_ones_is_the_same_error() {
+    let dir = settled_copy();
+    let data = dir.path();
+    let truth = answers(data, &[]);
+    let before = segments_in_use(data);
+    fs::copy(
+        data.join("reports/sample-SCT-2025.csv"),
+        data.join("reports/sample-SCT-2025-again.csv"),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let clash = answers(data, &["--no-cache"]);
+    assert_ne!(clash, truth);
+    assert!(
+        clash[0].contains("`SCT` reported `key-products` for `2025-H1` twice"),
+        "{}",
+        clash[0]
+    );
+    assert_eq!(answers(data, &[]), clash);
+    // An error: no cache written for it.
+    assert_eq!(segments_in_use(data), before);
+}
+
+/// Files taken away: their blocks are left where they are while most of
+/// what the segments hold is still read; once it is not, the cache is
+/// written anew, and the segments of the files gone go.
+#[cfg(unix)]
+#[test]
+fn a_cache_mostly_of_files_gone_is_written_anew() {
+    let dir = settled_copy();
+    let data = dir.path();
+    answers(data, &[]);
+    let before = segments_in_use(data);
+    let mut files: Vec<PathBuf> = fs::read_dir(data.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    fs::remove_file(files.pop().unwrap()).unwrap();
+    let one_gone = answers(data, &["--no-cache"]);
+    assert_eq!(answers(data, &[]), one_gone);
+    assert_eq!(
+        segments_in_use(data),
+        before,
+        "a block reused, none written"
+    );
+    for file in &files[3..] {
+        fs::remove_file(file).unwrap();
+    }
+    let most_gone = answers(data, &["--no-cache"]);
+    assert_eq!(answers(data, &[]), most_gone);
+    let after = segments_in_use(data);
+    assert!(
+        after.iter().all(|s| !before.contains(s)),
+        "{before:?} {after:?}"
+    );
+    assert_eq!(answers(data, &[]), most_gone);
+}
