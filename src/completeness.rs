@@ -20,6 +20,7 @@
 //!   a value whose received date is unknown is never called late.
 
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -167,7 +168,9 @@ pub struct Overdue {
     pub unit: UnitId,
     pub period: Period,
     pub due: Date,
-    pub indicators: Vec<IndicatorId>,
+    /// Shared: where most units send nothing, thousands of (unit, period)
+    /// owe the same list.
+    pub indicators: Arc<[IndicatorId]>,
 }
 
 /// The reporting duty of a plan at one date: what the matrix, the rates
@@ -233,15 +236,15 @@ impl Completeness {
             if !units.is_empty() && !units.contains(&o.unit) {
                 return None;
             }
-            let kept: Vec<IndicatorId> = o
-                .indicators
-                .iter()
-                .copied()
-                .filter(|i| indicators.is_none_or(|list| list.contains(i)))
-                .collect();
+            let wanted = |i: &IndicatorId| indicators.is_none_or(|list| list.contains(i));
+            let kept = if o.indicators.iter().all(wanted) {
+                Arc::clone(&o.indicators)
+            } else {
+                o.indicators.iter().copied().filter(wanted).collect()
+            };
             (!kept.is_empty()).then(|| Overdue {
                 indicators: kept,
-                ..o.clone()
+                ..*o
             })
         })
     }
@@ -429,6 +432,8 @@ impl<'p> Tracker<'p> {
         // emptied per unit (keeping their room) rather than hashed by unit
         // and period.
         let mut missing: [Vec<Vec<IndicatorId>>; 4] = owed_count.map(|n| vec![Vec::new(); n]);
+        // The list owed last: the next (unit, period) often owes the same.
+        let mut last_owed: Option<Arc<[IndicatorId]>> = None;
         for (u, _) in plan.units.iter().enumerate() {
             let unit = UnitId(u as u32);
             for (i, indicator) in plan.indicators.iter().enumerate() {
@@ -481,11 +486,16 @@ impl<'p> Tracker<'p> {
                 let owed = owed_by_cadence[cadence].iter().flat_map(|(_, owed)| owed);
                 for (indicators, &(period, due, ..)) in periods.iter_mut().zip(owed) {
                     if !indicators.is_empty() {
+                        let indicators_owed = match &last_owed {
+                            Some(last) if **last == **indicators => Arc::clone(last),
+                            _ => Arc::from(indicators.as_slice()),
+                        };
+                        last_owed = Some(Arc::clone(&indicators_owed));
                         overdue.push(Overdue {
                             unit,
                             period,
                             due,
-                            indicators: indicators.clone(),
+                            indicators: indicators_owed,
                         });
                         indicators.clear();
                     }

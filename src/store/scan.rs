@@ -1078,7 +1078,9 @@ impl RatioCheck {
     /// it, and never stands for a side already seen, which is newer.
     pub(super) fn complete(&mut self, obs: &Observation, column: usize) {
         // Found by hashing alone: none of them are recent.
-        self.waiting.extend(self.recent.drain(..));
+        if !self.recent.is_empty() {
+            self.waiting.extend(self.recent.drain(..));
+        }
         if self.waiting.is_empty() {
             return;
         }
