@@ -242,7 +242,7 @@ impl Completeness {
             } else {
                 o.indicators.iter().copied().filter(wanted).collect()
             };
-            (!kept.is_empty()).then(|| Overdue {
+            (!kept.is_empty()).then_some(Overdue {
                 indicators: kept,
                 ..*o
             })

@@ -980,16 +980,19 @@ pub(super) struct RatioCheck {
     /// The pairs begun last, not yet complete: a file gives a unit's
     /// values for one period together, so most pairs complete here, found
     /// without hashing. At most `RECENT`; older ones wait in `waiting`.
-    recent: Vec<((UnitId, Period, u16), [Option<Side>; 2])>,
+    recent: Vec<(PairKey, [Option<Side>; 2])>,
     /// By unit, period and pair: the side or sides seen of pairs not yet
     /// complete.
-    waiting: FxHashMap<(UnitId, Period, u16), [Option<Side>; 2]>,
+    waiting: FxHashMap<PairKey, [Option<Side>; 2]>,
     /// Complete pairs whose numerator is above the denominator.
     above: Vec<Above>,
 }
 
 /// A numerator above its denominator: unit, period, pair, and the two sides.
 type Above = (UnitId, Period, u16, Side, Side);
+
+/// A pair's unit, period and number.
+type PairKey = (UnitId, Period, u16);
 
 /// How many incomplete pairs `RatioCheck::recent` holds: a period's rows
 /// of a unit begin a few at a time.
