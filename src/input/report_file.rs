@@ -535,7 +535,16 @@ impl<'b> Stream<'b> {
         };
         stream.settle(name)?;
         let mut seen = (0, 0);
-        while !stream.done() && !header_is_whole(stream.text(), &mut seen) {
+        // Past `MAX_HEADER` without a line end, the header is refused: no
+        // more is read (unless all of it is blank so far, as a whole
+        // reading would then look past it).
+        let header_too_long = |text: &str, (blank, searched): (usize, usize)| {
+            searched - blank > MAX_HEADER && !text[blank..searched].trim().is_empty()
+        };
+        while !stream.done()
+            && !header_is_whole(stream.text(), &mut seen)
+            && !header_too_long(stream.text(), seen)
+        {
             // As much again: a header read a chunk at a time, in files of
             // blank lines or one long line, would be read in many small reads.
             stream.read_more(name, stream.buf.len().max(stream.chunk))?;
@@ -769,6 +778,14 @@ fn not_utf8(name: &str, lines_before: u64, before: &[u8]) -> Diagnostic {
 
 /// Finds the header (the first non-blank line), the delimiter that splits
 /// it into known columns, and the decimal mark that goes with it.
+/// No header is this long (a real one is well under a kilobyte): a first
+/// line longer than this is refused, not split into millions of columns.
+const MAX_HEADER: usize = 64 << 10;
+
+/// Columns `track` does not read are warned about by name, each name once,
+/// up to this many names; the rest are counted in one more warning.
+const UNKNOWN_NAMED: usize = 10;
+
 fn read_header(
     name: &str,
     text: &str,
@@ -784,6 +801,19 @@ fn read_header(
         ));
     };
     let header_line = index as u64 + 1;
+    if header.len() > MAX_HEADER {
+        return Err(Diagnostic::error(
+            name,
+            msg!(
+                "the first line is longer than {} KiB, which no header is; expected a header \
+                 `unit,indicator,period,value,note` (is this a CSV file?)",
+                "dòng đầu dài hơn {} KiB, không thể là dòng tiêu đề; cần dòng tiêu đề \
+                 `unit,indicator,period,value,note` (đây có phải tệp CSV không?)",
+                MAX_HEADER >> 10
+            ),
+        )
+        .at(header_line, 1));
+    }
     let split = |delimiter: u8| -> Vec<String> {
         let mut reader = simd_csv::TotalReaderBuilder::new()
             .delimiter(delimiter)
@@ -809,6 +839,8 @@ fn read_header(
 
     let mut columns = [None; 5];
     let mut warnings = Diagnostics::default();
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut unnamed = 0;
     for (i, field) in fields.iter().enumerate() {
         match role_of(field) {
             Some(role) => {
@@ -825,18 +857,34 @@ fn read_header(
                 }
                 *slot = Some(i);
             }
-            None if field.is_empty() => {}
-            None => warnings.push(
-                Diagnostic::warning(
-                    name,
-                    msg!(
-                        "column `{field}` is not one `track` reads; it is ignored",
-                        "`track` không đọc cột `{field}`; cột này được bỏ qua"
-                    ),
-                )
-                .at(header_line, i + 1),
-            ),
+            None if field.is_empty() || unknown.contains(&field.as_str()) => {}
+            None if unknown.len() == UNKNOWN_NAMED => unnamed += 1,
+            None => {
+                unknown.push(field);
+                warnings.push(
+                    Diagnostic::warning(
+                        name,
+                        msg!(
+                            "column `{field}` is not one `track` reads; it is ignored",
+                            "`track` không đọc cột `{field}`; cột này được bỏ qua"
+                        ),
+                    )
+                    .at(header_line, i + 1),
+                );
+            }
         }
+    }
+    if unnamed > 0 {
+        warnings.push(
+            Diagnostic::warning(
+                name,
+                msg!(
+                    "{unnamed} more columns are not ones `track` reads; they are ignored",
+                    "`track` không đọc thêm {unnamed} cột khác; các cột này được bỏ qua"
+                ),
+            )
+            .at(header_line, 1),
+        );
     }
     let missing: Vec<&str> = ROLES[..4]
         .iter()
@@ -1170,17 +1218,98 @@ mod tests {
         }
     }
 
-    /// Counts the reads asked of it.
+    /// Counts the reads asked of it, and the bytes they gave.
     struct Counted<'c> {
         bytes: &'c [u8],
         calls: &'c std::cell::Cell<usize>,
+        given: &'c std::cell::Cell<usize>,
     }
 
     impl Read for Counted<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             self.calls.set(self.calls.get() + 1);
-            self.bytes.read(buf)
+            let n = self.bytes.read(buf)?;
+            self.given.set(self.given.get() + n);
+            Ok(n)
         }
+    }
+
+    /// A file of one enormous line (not a CSV file, or one whose line ends
+    /// were lost) is refused at its first line, read whole or a chunk at a
+    /// time, and a streamed reading stops soon after `MAX_HEADER` bytes.
+    #[test]
+    fn a_first_line_longer_than_any_header_is_refused_early() {
+        // And a blank line longer than that is no header, but only blank.
+        let mut blank = " ".repeat(2 * MAX_HEADER);
+        blank.push_str("\nunit,indicator,period,value\nA,x,2025,1\n");
+        let whole = ReportFile::parse_borrowed("r.csv", blank.as_bytes(), Encoding::Auto);
+        assert_eq!(
+            outcome(streamed(blank.as_bytes(), 1024, Encoding::Auto)),
+            outcome(whole)
+        );
+        let mut text = String::from("unit,indicator,period,value,note");
+        while text.len() < 16 * MAX_HEADER {
+            text.push_str(",extra");
+        }
+        text.push_str("\nA,x,2025,1,n\n");
+        let whole = ReportFile::parse_borrowed("r.csv", text.as_bytes(), Encoding::Auto)
+            .err()
+            .unwrap();
+        assert!(
+            whole
+                .message
+                .en()
+                .starts_with("the first line is longer than 64 KiB, which no header is"),
+            "{}",
+            whole.message
+        );
+        assert_eq!((whole.line, whole.column), (Some(1), Some(1)));
+        let (calls, given) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let counted = Counted {
+            bytes: text.as_bytes(),
+            calls: &calls,
+            given: &given,
+        };
+        let streamed = ReportFile::read(
+            "r.csv",
+            Input::Stream(Box::new(counted), 1024),
+            Encoding::Auto,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(streamed, whole);
+        assert!(given.get() <= 4 * MAX_HEADER, "{} bytes read", given.get());
+    }
+
+    /// Columns `track` does not read: each name warned about once, at its
+    /// first column, ten names at most, the rest counted.
+    #[test]
+    fn columns_not_read_are_warned_about_once_a_name_and_ten_names_at_most() {
+        let extra: Vec<String> = (1..=12).map(|n| format!("c{n}")).collect();
+        let header = format!(
+            "unit,indicator,c1,period,c1,value,{},c1\nA,x,2025,1\n",
+            extra.join(",")
+        );
+        let file = ReportFile::parse("r.csv", header.into_bytes(), Encoding::Auto).unwrap();
+        let warnings: Vec<(String, Option<usize>)> = file
+            .warnings
+            .iter()
+            .map(|w| (w.message.en().to_string(), w.column))
+            .collect();
+        let mut expected: Vec<(String, Option<usize>)> = (1..=10)
+            .map(|n| {
+                let column = if n == 1 { 3 } else { 6 + n };
+                (
+                    format!("column `c{n}` is not one `track` reads; it is ignored"),
+                    Some(column),
+                )
+            })
+            .collect();
+        expected.push((
+            "2 more columns are not ones `track` reads; they are ignored".to_string(),
+            Some(1),
+        ));
+        assert_eq!(warnings, expected);
     }
 
     /// One stray quote makes the rest of a file one record, which waits for
@@ -1196,10 +1325,11 @@ mod tests {
             while text.len() < 1 << 20 {
                 text.push_str("A,x,2025,1,n\n");
             }
-            let calls = std::cell::Cell::new(0);
+            let (calls, given) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
             let counted = Counted {
                 bytes: text.as_bytes(),
                 calls: &calls,
+                given: &given,
             };
             let stream = ReportFile::read(
                 "r.csv",
