@@ -39,7 +39,7 @@ use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId
 use crate::period::Period;
 
 /// Changes whenever the layout below changes.
-const MAGIC: &[u8] = b"track values cache 5\n";
+const MAGIC: &[u8] = b"track values cache 6\n";
 const INDEX: &str = "values.idx";
 /// How long before a pass every file must have last changed for the
 /// pass to write the cache: longer than any file system's clock tick.
@@ -116,6 +116,9 @@ pub(super) struct Trailer {
     pub problems: Diagnostics,
     pub rows: u64,
     pub superseded: u64,
+    /// The column of the file's values (from 1; 0 if it has none), for an
+    /// ingest's warnings that point at a stored value.
+    pub column: u64,
 }
 
 impl Cache {
@@ -585,6 +588,7 @@ impl Writer {
         let buf = &mut self.buf;
         put(buf, trailer.rows);
         put(buf, trailer.superseded);
+        put(buf, trailer.column);
         put(buf, trailer.problems.iter().count() as u64);
         for d in trailer.problems.iter() {
             put(buf, u64::from(d.severity == Severity::Error));
@@ -634,6 +638,19 @@ pub(super) fn read_block(
     buf: &mut Vec<u8>,
     mut feed: impl FnMut(&Observation),
 ) -> Option<Trailer> {
+    read_block_then(plan, block, segments, file, name, buf, |_, obs| feed(obs))
+}
+
+/// `read_block`, handing each value with the block's trailer (read first).
+pub(super) fn read_block_then(
+    plan: &Plan,
+    block: Block,
+    segments: &[File],
+    file: usize,
+    name: &str,
+    buf: &mut Vec<u8>,
+    mut feed: impl FnMut(&Trailer, &Observation),
+) -> Option<Trailer> {
     let segment = &segments[block.segment as usize];
     let pieces_end = block.offset.checked_add(block.pieces)?;
     let end = block.end()?;
@@ -650,7 +667,9 @@ pub(super) fn read_block(
             if checksum(piece) != check {
                 return None;
             }
-            read_piece(plan, file, piece, values, &mut line, &mut feed)?;
+            read_piece(plan, file, piece, values, &mut line, &mut |obs| {
+                feed(&trailer, obs)
+            })?;
             pieces = &rest[len..];
         }
         return Some(trailer);
@@ -673,7 +692,9 @@ pub(super) fn read_block(
         if checksum(buf) != check {
             return None;
         }
-        read_piece(plan, file, buf, values, &mut line, &mut feed)?;
+        read_piece(plan, file, buf, values, &mut line, &mut |obs| {
+            feed(&trailer, obs)
+        })?;
         at = next;
     }
     Some(trailer)
@@ -698,6 +719,7 @@ fn read_trailer(trailer: &[u8], check: u64, name: &str) -> Option<Trailer> {
     };
     let rows = at.uint()?;
     let superseded = at.uint()?;
+    let column = at.uint()?;
     let mut problems = Diagnostics::default();
     for _ in 0..at.uint()? {
         let error = at.uint()? == 1;
@@ -717,6 +739,7 @@ fn read_trailer(trailer: &[u8], check: u64, name: &str) -> Option<Trailer> {
         problems,
         rows,
         superseded,
+        column,
     })
 }
 

@@ -23,6 +23,7 @@ use anyhow::Result;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tempfile::TempPath;
 
+use super::cache::{self, Cache};
 use super::manifest::{
     self, Digest, Entry, Hashing, Manifest, Sha256, SupersededValue, hex_of, sha256_file,
     sha256_hex_unless,
@@ -1026,10 +1027,20 @@ impl<'a> Check<'a> {
     /// returns the entries that adopt its files (with `hashes`, theirs).
     fn read_store(&mut self, hashes: Vec<String>) -> Result<Vec<Entry>> {
         let (plan, reports, options) = (self.plan, self.reports, self.options);
+        // With a manifest, a stored file's values in force come from the
+        // cache where it holds them as they are (a report since the last
+        // ingest wrote it): the values reading the file gives, in its order,
+        // without reading CSV again. Without one, every file is read, to be
+        // adopted with its dialect.
+        let reuse = match &reports.manifest {
+            Some(_) => Cache::new(plan, reports, options.read).and_then(|c| c.reuse(1)),
+            None => None,
+        };
+        let mut buf = Vec::new();
         let mut adopted = Vec::new();
         for ((index, report), sha256) in reports.files.iter().enumerate().zip(hashes) {
             self.progress.step();
-            let input = Input::open(&report.path).said(|| cannot_read(&self.names[index]))?;
+            let name = &self.names[index];
             let superseded = superseded_in(plan, report);
             let mut problems = Diagnostics::default();
             let mut read = FileRead {
@@ -1040,32 +1051,63 @@ impl<'a> Check<'a> {
             let (months, new_months) = (&mut self.stored_months, &self.new_months);
             let (met, stored_met) = (&mut self.met, &mut self.stored_met);
             let (held, ratios) = (&mut self.held, &mut self.ratios);
-            let file = read_file(
-                plan,
-                index,
-                &self.names[index],
-                input,
-                report.encoding.unwrap_or(options.read.encoding),
-                &mut problems,
-                &mut 0,
-                |obs, row, _| {
-                    if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
-                        return;
-                    }
-                    rows += 1;
-                    read.spans(obs.unit);
-                    if !months.admit(plan, obs) {
-                        stored_met.insert(key(obs));
-                    }
-                    if new_months.meets(plan, obs) {
-                        met.insert(key(obs));
-                        held.entry(key(obs))
-                            .or_default()
-                            .push(Held::new(plan, obs, true));
-                    }
-                    ratios.complete(obs, row.value.column);
-                },
-            );
+            let mut each = |obs: &Observation, column: usize| {
+                if superseded.contains_key(&(obs.unit, obs.indicator, obs.period)) {
+                    return;
+                }
+                rows += 1;
+                read.spans(obs.unit);
+                if !months.admit(plan, obs) {
+                    stored_met.insert(key(obs));
+                }
+                if new_months.meets(plan, obs) {
+                    met.insert(key(obs));
+                    held.entry(key(obs))
+                        .or_default()
+                        .push(Held::new(plan, obs, true));
+                }
+                ratios.complete(obs, column);
+            };
+            // Read through once before any value counts: a block that
+            // cannot be read whole is read from its file instead.
+            let cached = reuse.as_ref().and_then(|reuse| {
+                let block = reuse.blocks[index]?;
+                cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |_| {})?;
+                Some((reuse, block))
+            });
+            let file = match cached {
+                Some((reuse, block)) => {
+                    let trailer = cache::read_block_then(
+                        plan,
+                        block,
+                        &reuse.segments,
+                        index,
+                        name,
+                        &mut buf,
+                        |trailer, obs| each(obs, trailer.column as usize),
+                    )
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "the cache in `.cache/` changed while it was read; run the ingest again"
+                        )
+                    })?;
+                    problems = trailer.problems;
+                    None
+                }
+                None => {
+                    let input = Input::open(&report.path).said(|| cannot_read(name))?;
+                    read_file(
+                        plan,
+                        index,
+                        name,
+                        input,
+                        report.encoding.unwrap_or(options.read.encoding),
+                        &mut problems,
+                        &mut 0,
+                        |obs, row, _| each(obs, row.value.column),
+                    )
+                }
+            };
             read.problems = errors_of(&problems);
             self.stored.push(read);
             if reports.manifest.is_none() {

@@ -470,6 +470,7 @@ fn read_files<S: Send>(
                         problems: file.problems.clone(),
                         rows: file.rows,
                         superseded: file.superseded,
+                        column: file.column,
                     },
                 );
             }
@@ -586,6 +587,8 @@ struct FilePass {
     rows: u64,
     superseded: u64,
     clashes: Vec<Clash>,
+    /// The column of its values (from 1; 0 if it has none).
+    column: u64,
 }
 
 /// A file's pass as the cache kept it: a pass it was kept from had no clash.
@@ -596,6 +599,7 @@ impl From<Trailer> for FilePass {
             rows: trailer.rows,
             superseded: trailer.superseded,
             clashes: Vec::new(),
+            column: trailer.column,
         }
     }
 }
@@ -638,6 +642,7 @@ impl<'a> Pass<'a> {
             rows: 0,
             superseded: 0,
             clashes: Vec::new(),
+            column: 0,
         };
         // `validate` hashes each file: a small one as it is held, a large
         // one as it is read, so that the bytes hashed are the bytes checked.
@@ -672,6 +677,7 @@ impl<'a> Pass<'a> {
             &mut file.problems,
             &mut file.rows,
             |obs, row, _| {
+                file.column = row.value.column as u64;
                 if let Some(&by) = superseded.get(&(obs.unit, obs.indicator, obs.period)) {
                     file.superseded += 1;
                     return sink(obs, Some(by));

@@ -293,3 +293,70 @@ fn a_cache_mostly_of_files_gone_is_written_anew() {
     );
     assert_eq!(answers(data, &[]), most_gone);
 }
+
+/// An ingest into a store whose cache holds its files takes the stored
+/// values from the cache: the same checks, warnings and errors, to the
+/// line and column of a stored value, as reading every stored file.
+#[cfg(unix)]
+#[test]
+fn an_ingest_checks_against_the_cache_as_against_the_files() {
+    let dir = settled_copy();
+    let data = dir.path();
+    let held = dir.path().join("SCT-2026.csv");
+    fs::rename(data.join("reports/sample-SCT-2026.csv"), &held).unwrap();
+    // A manifest (the first ingest writes it), settled; then a report
+    // writes the cache.
+    let out = run(
+        data,
+        &["--as-of", "2026-11-27"],
+        &["ingest", held.to_str().unwrap()],
+    );
+    assert!(out.contains("exit Some(0)"), "{out}");
+    std::thread::sleep(Duration::from_millis(2500));
+    answers(data, &[]);
+    let write = |name: &str, rows: &str| {
+        let path = dir.path().join(name);
+        fs::write(&path, format!("unit,indicator,period,value,note\n{rows}")).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let cases = [
+        // The other side of a ratio, below the stored one: a warning at
+        // the stored value's line and column.
+        vec![write(
+            "BTG-issued.csv",
+            "BTG,legal-docs-issued,2024-H1,0,\n",
+        )],
+        // A value stored already: an error naming the stored row.
+        vec![write(
+            "SKHCN-again.csv",
+            "SKHCN,tasks-national,2025-H1,5,\n",
+        )],
+        // The same, to supersede it.
+        vec![
+            "--replace".to_string(),
+            write("SKHCN-fix.csv", "SKHCN,tasks-national,2025-H1,5,\n"),
+        ],
+    ];
+    for case in &cases {
+        let mut args = vec!["ingest", "--dry-run"];
+        args.extend(case.iter().map(String::as_str));
+        let from_files = run(data, &["--no-cache", "--as-of", "2026-11-27"], &args);
+        let from_cache = run(data, &["--as-of", "2026-11-27"], &args);
+        assert_eq!(from_cache, from_files, "{case:?}");
+    }
+    let first = run(
+        data,
+        &["--no-cache", "--as-of", "2026-11-27"],
+        &["ingest", "--dry-run", &cases[0][0]],
+    );
+    assert!(first.contains("sample-BTG-2024.csv:2:4"), "{first}");
+    let second = run(
+        data,
+        &["--no-cache", "--as-of", "2026-11-27"],
+        &["ingest", "--dry-run", &cases[1][0]],
+    );
+    assert!(
+        second.contains("exit Some(1)") || second.contains("exit Some(2)"),
+        "{second}"
+    );
+}
