@@ -86,7 +86,8 @@ pub(super) struct Reuse {
 }
 
 /// An earlier cache's segments in use after a pass that reused some of
-/// their blocks: at most this many, else the pass writes every block anew.
+/// their blocks, with those the pass writes: at most this many (or twice
+/// the threads), else the pass writes every block anew.
 const SEGMENTS: usize = 16;
 
 #[derive(Clone, Copy, Debug)]
@@ -242,7 +243,10 @@ impl Cache {
             })
             .collect();
         let segments = used.iter().filter(|&&n| n > 0).count();
-        if segments == 0 || segments + threads > SEGMENTS {
+        // A thread writes a segment only if it reads a file.
+        let missing = blocks.iter().filter(|b| b.is_none()).count();
+        // A pass on many threads leaves as many segments: room for more.
+        if segments == 0 || segments + threads.min(missing) > SEGMENTS.max(2 * threads) {
             return None;
         }
         // Only the segments in use are opened: a block of one not in use
@@ -375,6 +379,16 @@ impl Cache {
         if let Some(reused) = reused {
             blocks.clone_from(&reused.blocks);
             names.clone_from(&reused.names);
+            // Made new again: another pass removes segments a minute old
+            // that its own cache does not use. One already removed leaves
+            // this cache unwritten.
+            let now = SystemTime::now();
+            for name in &names {
+                File::options()
+                    .write(true)
+                    .open(self.dir.join(name))?
+                    .set_modified(now)?;
+            }
         }
         let mut segments = Vec::new();
         // A thread that read no file leaves no segment (its temporary file
@@ -408,7 +422,10 @@ impl Cache {
                 "values-{}.seg",
                 &temp[".values-".len()..temp.len() - ".tmp".len()]
             );
-            segment.persist(self.dir.join(&name)).map_err(|e| e.error)?;
+            // Never over a segment in use whose name was drawn again.
+            segment
+                .persist_noclobber(self.dir.join(&name))
+                .map_err(|e| e.error)?;
             names.push(name);
         }
         let written = self.write_index(&names, &blocks);
