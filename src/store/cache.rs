@@ -60,8 +60,8 @@ pub(super) struct Cache {
     /// The part of the key every file's reading shares: this program, the
     /// plan, the encoding option.
     base: [u8; 32],
-    /// Each file's own key (`base`, its name, manifest entry and stamp), by
-    /// file index: a block whose file key matches may serve a pass over
+    /// Each file's own key (its name, manifest entry and stamp; valid only
+    /// under `base`), by file index: a block whose file key matches may serve a pass over
     /// another set of files (one more file ingested, one replaced).
     files: Vec<[u8; 32]>,
     /// Whether this pass may write the cache (see `SETTLED`).
@@ -146,8 +146,8 @@ impl Cache {
         key.update(base);
         let mut files = Vec::with_capacity(reports.files.len());
         for report in &reports.files {
+            // Without `base`: a block is reused only under the same base.
             let mut hasher = Sha256::new();
-            hasher.update(base);
             // The values a later file superseded, not which file that is:
             // its index moves as files are added before it.
             let superseded: Vec<_> = report.superseded.iter().map(|(value, _)| value).collect();
@@ -655,19 +655,6 @@ pub(super) fn read_block(
     buf: &mut Vec<u8>,
     mut feed: impl FnMut(&Observation),
 ) -> Option<Trailer> {
-    read_block_then(plan, block, segments, file, name, buf, |_, obs| feed(obs))
-}
-
-/// `read_block`, handing each value with the block's trailer (read first).
-pub(super) fn read_block_then(
-    plan: &Plan,
-    block: Block,
-    segments: &[File],
-    file: usize,
-    name: &str,
-    buf: &mut Vec<u8>,
-    mut feed: impl FnMut(&Trailer, &Observation),
-) -> Option<Trailer> {
     let segment = &segments[block.segment as usize];
     let pieces_end = block.offset.checked_add(block.pieces)?;
     let end = block.end()?;
@@ -684,9 +671,7 @@ pub(super) fn read_block_then(
             if checksum(piece) != check {
                 return None;
             }
-            read_piece(plan, file, piece, values, &mut line, &mut |obs| {
-                feed(&trailer, obs)
-            })?;
+            read_piece(plan, file, piece, values, &mut line, &mut feed)?;
             pieces = &rest[len..];
         }
         return Some(trailer);
@@ -709,9 +694,7 @@ pub(super) fn read_block_then(
         if checksum(buf) != check {
             return None;
         }
-        read_piece(plan, file, buf, values, &mut line, &mut |obs| {
-            feed(&trailer, obs)
-        })?;
+        read_piece(plan, file, buf, values, &mut line, &mut feed)?;
         at = next;
     }
     Some(trailer)

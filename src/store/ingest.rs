@@ -1072,19 +1072,20 @@ impl<'a> Check<'a> {
             // cannot be read whole is read from its file instead.
             let cached = reuse.as_ref().and_then(|reuse| {
                 let block = reuse.blocks[index]?;
-                cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |_| {})?;
-                Some((reuse, block))
+                let trailer =
+                    cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |_| {})?;
+                Some((reuse, block, trailer.column as usize))
             });
             let file = match cached {
-                Some((reuse, block)) => {
-                    let trailer = cache::read_block_then(
+                Some((reuse, block, column)) => {
+                    let trailer = cache::read_block(
                         plan,
                         block,
                         &reuse.segments,
                         index,
                         name,
                         &mut buf,
-                        |trailer, obs| each(obs, trailer.column as usize),
+                        |obs| each(obs, column),
                     )
                     .ok_or_else(|| {
                         anyhow::anyhow!(
