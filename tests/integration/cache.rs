@@ -156,6 +156,17 @@ fn track_no_cache_in_the_environment_writes_no_cache() {
     assert!(!dir.path().join(".cache").exists());
 }
 
+/// `track ingest EXTRA FILE`, which must succeed; then a wait, so that the
+/// pass after it may write the cache.
+fn ingest(data: &Path, file: &Path, extra: &[&str]) {
+    let mut args = vec!["ingest"];
+    args.extend(extra);
+    args.push(file.to_str().unwrap());
+    let out = run(data, &["--as-of", "2026-11-27"], &args);
+    assert!(out.contains("exit Some(0)"), "{out}");
+    std::thread::sleep(Duration::from_millis(2500));
+}
+
 /// The names of the segments the index points to, in its order.
 fn segments_in_use(data: &Path) -> Vec<String> {
     let index = fs::read(index(data)).unwrap();
@@ -178,15 +189,6 @@ fn segments_in_use(data: &Path) -> Vec<String> {
 fn after_an_ingest_only_the_files_the_cache_lacks_are_read() {
     let dir = settled_copy();
     let data = dir.path();
-    let ingest = |file: &Path, extra: &[&str]| {
-        let mut args = vec!["ingest"];
-        args.extend(extra);
-        args.push(file.to_str().unwrap());
-        let out = run(data, &["--as-of", "2026-11-27"], &args);
-        assert!(out.contains("exit Some(0)"), "{out}");
-        // Settled, so that the pass after it may write the cache.
-        std::thread::sleep(Duration::from_millis(2500));
-    };
     let (first, second) = (
         dir.path().join("SCT-2026.csv"),
         dir.path().join("SKHCN-2025.csv"),
@@ -194,12 +196,12 @@ fn after_an_ingest_only_the_files_the_cache_lacks_are_read() {
     fs::rename(data.join("reports/sample-SCT-2026.csv"), &first).unwrap();
     fs::rename(data.join("reports/sample-SKHCN-2025.csv"), &second).unwrap();
     // The first ingest writes the manifest, which takes in every file.
-    ingest(&first, &[]);
+    ingest(data, &first, &[]);
     answers(data, &[]);
     let before = segments_in_use(data);
     assert!(!before.is_empty());
 
-    ingest(&second, &[]);
+    ingest(data, &second, &[]);
     let truth = answers(data, &["--no-cache"]);
     assert_eq!(answers(data, &[]), truth);
     let after = segments_in_use(data);
@@ -224,7 +226,7 @@ fn after_an_ingest_only_the_files_the_cache_lacks_are_read() {
     cells[3] = format!("{}1", cells[3]);
     let fix = dir.path().join("SKHCN-2024-fix.csv");
     fs::write(&fix, format!("{header}\n{}\n", cells.join(","))).unwrap();
-    ingest(&fix, &["--replace"]);
+    ingest(data, &fix, &["--replace"]);
     let corrected = answers(data, &["--no-cache"]);
     assert_ne!(corrected, truth);
     assert_eq!(answers(data, &[]), corrected);
@@ -308,13 +310,7 @@ fn an_ingest_checks_against_the_cache_as_against_the_files() {
     fs::rename(data.join("reports/sample-SCT-2026.csv"), &held).unwrap();
     // A manifest (the first ingest writes it), settled; then a report
     // writes the cache.
-    let out = run(
-        data,
-        &["--as-of", "2026-11-27"],
-        &["ingest", held.to_str().unwrap()],
-    );
-    assert!(out.contains("exit Some(0)"), "{out}");
-    std::thread::sleep(Duration::from_millis(2500));
+    ingest(data, &held, &[]);
     answers(data, &[]);
     let write = |name: &str, rows: &str| {
         let path = dir.path().join(name);
