@@ -1072,6 +1072,9 @@ impl<'a> Check<'a> {
             // cannot be read whole is read from its file instead.
             let cached = reuse.as_ref().and_then(|reuse| {
                 let block = reuse.blocks[index]?;
+                // A file that cannot be read (its mode changed, on a shared
+                // folder) is the error it is when read, cache or not.
+                File::open(&report.path).ok()?;
                 let trailer =
                     cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |_| {})?;
                 Some((reuse, block, trailer.column as usize))
