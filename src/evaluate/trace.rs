@@ -205,10 +205,7 @@ impl Recorder {
         held.sort_unstable_by_key(TraceEntry::key);
         runs.push(Run {
             held,
-            spill: None,
-            ordered: true,
-            limit: usize::MAX,
-            last: None,
+            ..Run::new(usize::MAX)
         });
         runs.retain(|r| !r.held.is_empty() || r.spill.is_some());
         Trace { runs, kept }
@@ -216,7 +213,8 @@ impl Recorder {
 }
 
 /// Which counted values a later one replaced, known only once every file
-/// is read: in each part, only the values in `Only` still count.
+/// is read: in each part listed, only the values from these sources still
+/// count; parts not listed (sums) keep every value.
 #[derive(Debug, Default)]
 pub(super) struct Kept {
     pub(super) parts: Vec<(Role, FxHashSet<Source>)>,

@@ -776,8 +776,6 @@ fn not_utf8(name: &str, lines_before: u64, before: &[u8]) -> Diagnostic {
     .at(lines_before + count + 1, column)
 }
 
-/// Finds the header (the first non-blank line), the delimiter that splits
-/// it into known columns, and the decimal mark that goes with it.
 /// No header is this long (a real one is well under a kilobyte): a first
 /// line longer than this is refused, not split into millions of columns.
 const MAX_HEADER: usize = 64 << 10;
@@ -786,6 +784,8 @@ const MAX_HEADER: usize = 64 << 10;
 /// up to this many names; the rest are counted in one more warning.
 const UNKNOWN_NAMED: usize = 10;
 
+/// Finds the header (the first non-blank line), the delimiter that splits
+/// it into known columns, and the decimal mark that goes with it.
 fn read_header(
     name: &str,
     text: &str,

@@ -330,7 +330,7 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
             continue;
         }
         let header = header(counted);
-        let mut entries = view.outcome.trace.values().filter(|t| {
+        let entries = view.outcome.trace.values().filter(|t| {
             t.as_ref()
                 .map_or(true, |t| (t.verdict == Verdict::Counted) == counted)
         });
@@ -348,7 +348,7 @@ fn text(view: &ExplainView, style: Style, markdown: bool, out: &mut dyn Write) -
                 std::mem::take(&mut widths[section]),
                 out,
             );
-            for t in entries.by_ref() {
+            for t in entries {
                 table.row(row(&t?).into_iter().map(Cell::new).collect())?;
             }
             table.finish()?;

@@ -61,8 +61,9 @@ pub(super) struct Cache {
     /// plan, the encoding option.
     base: [u8; 32],
     /// Each file's own key (its name, manifest entry and stamp; valid only
-    /// under `base`), by file index: a block whose file key matches may serve a pass over
-    /// another set of files (one more file ingested, one replaced).
+    /// under `base`), by file index: a block whose file key matches may
+    /// serve a pass over another set of files (one more file ingested, one
+    /// replaced).
     files: Vec<[u8; 32]>,
     /// Whether this pass may write the cache (see `SETTLED`).
     writable: bool,
@@ -249,43 +250,24 @@ impl Cache {
         if segments == 0 || segments + threads.min(missing) > SEGMENTS.max(2 * threads) {
             return None;
         }
-        // Only the segments in use are opened: a block of one not in use
-        // is none of this pass's.
-        let mut files = Vec::with_capacity(index.segments.len());
+        // Only the segments in use are opened, renumbered in order: a
+        // block of one not in use is none of this pass's.
+        let mut number = vec![u32::MAX; index.segments.len()];
+        let (mut names, mut segments, mut lengths) = (Vec::new(), Vec::new(), Vec::new());
         let (mut live, mut size) = (0, 0);
-        for (name, &bytes) in index.segments.iter().zip(&used) {
-            if bytes == 0 {
-                files.push(None);
-                continue;
-            }
-            let file = File::open(self.dir.join(name)).ok()?;
+        for (at, &bytes) in used.iter().enumerate().filter(|(_, b)| **b > 0) {
+            let file = File::open(self.dir.join(&index.segments[at])).ok()?;
             let len = file.metadata().ok()?.len();
             (live, size) = (live + bytes, size + len);
-            files.push(Some((file, len)));
+            number[at] = segments.len() as u32;
+            names.push(index.segments[at].clone());
+            segments.push(file);
+            lengths.push(len);
         }
         if live * 2 < size {
             return None;
         }
-        let fits = blocks.iter().flatten().all(|b| {
-            files[b.segment as usize]
-                .as_ref()
-                .is_some_and(|(_, len)| b.end().is_some_and(|end| end <= *len))
-        });
-        if !fits {
-            return None;
-        }
-        // Segments renumbered as opened, those not in use left out.
-        let mut number = vec![u32::MAX; files.len()];
-        let mut names = Vec::new();
-        let mut segments = Vec::new();
-        for (at, file) in files.into_iter().enumerate() {
-            if let Some((file, _)) = file {
-                number[at] = segments.len() as u32;
-                names.push(index.segments[at].clone());
-                segments.push(file);
-            }
-        }
-        let blocks = blocks
+        let blocks: Vec<Option<Block>> = blocks
             .into_iter()
             .map(|b| {
                 b.map(|b| Block {
@@ -294,6 +276,13 @@ impl Cache {
                 })
             })
             .collect();
+        let fits = blocks.iter().flatten().all(|b| {
+            b.end()
+                .is_some_and(|end| end <= lengths[b.segment as usize])
+        });
+        if !fits {
+            return None;
+        }
         Some(Reuse {
             blocks,
             names,

@@ -1047,32 +1047,29 @@ impl RatioCheck {
         let Value::Number(n) = obs.value else { return };
         for &(pair, side) in &self.sides[obs.indicator.0 as usize] {
             let key = (obs.unit, obs.period, pair);
-            let value = Some((n, obs.source, column));
-            let both = if let Some(at) = self.recent.iter().position(|(k, _)| *k == key) {
-                let both = &mut self.recent[at].1;
-                both[side] = value;
-                let both = *both;
-                if both.iter().all(Option::is_some) {
-                    self.recent.swap_remove(at);
+            // A pair waiting in the map, or a new one, becomes recent.
+            let at = match self.recent.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    let waited = (!self.waiting.is_empty())
+                        .then(|| self.waiting.remove(&key))
+                        .flatten();
+                    let both = waited.unwrap_or_default();
+                    if self.recent.len() == RECENT {
+                        let (older, sides) = self.recent.swap_remove(0);
+                        self.waiting.insert(older, sides);
+                    }
+                    self.recent.push((key, both));
+                    self.recent.len() - 1
                 }
-                both
-            } else if let Some(both) = self.waiting.get_mut(&key) {
-                both[side] = value;
-                let both = *both;
-                if both.iter().all(Option::is_some) {
-                    self.waiting.remove(&key);
-                }
-                both
-            } else {
-                if self.recent.len() == RECENT {
-                    let (older, both) = self.recent.swap_remove(0);
-                    self.waiting.insert(older, both);
-                }
-                let mut both = [None; 2];
-                both[side] = value;
-                self.recent.push((key, both));
-                continue;
             };
+            let both = &mut self.recent[at].1;
+            both[side] = Some((n, obs.source, column));
+            let both = *both;
+            if both.iter().any(Option::is_none) {
+                continue;
+            }
+            self.recent.swap_remove(at);
             if let [Some(numerator), Some(denominator)] = both
                 && numerator.0 > denominator.0
             {
