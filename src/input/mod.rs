@@ -2,4 +2,5 @@
 //! and report rows with their line and column numbers.
 
 pub mod plan_file;
+pub mod records;
 pub mod report_file;

@@ -10,6 +10,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::input::records::Records;
 use crate::lang::{Lang, Message};
 use crate::msg;
 use crate::number::DecimalMark;
@@ -306,37 +307,33 @@ fn read_rows(
     last: bool,
     on_row: &mut impl FnMut(Result<RawRow<'_>, Diagnostic>),
 ) -> Option<usize> {
-    let mut reader = simd_csv::TotalReaderBuilder::new()
-        .delimiter(dialect.delimiter)
-        .has_headers(false)
-        .from_bytes(text);
-    let mut record = simd_csv::ByteRecord::new();
+    let mut records = Records::new(text, dialect.delimiter);
     let columns = dialect.columns;
     let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
-    let mut lines = LineCounter::after(text, lines_before);
     if primed {
-        reader.read_byte_record(&mut record);
+        records.next_record();
     } else if !last {
         // The file's start (see `Stream::primed`): its first record must
         // end in the text, else all of it waits for more.
-        let mut first = simd_csv::TotalReaderBuilder::new()
-            .delimiter(dialect.delimiter)
-            .from_bytes(text);
-        first.byte_headers();
-        if first.position() as usize >= text.len() {
+        let mut first = Records::new(text, dialect.delimiter);
+        first.next_record();
+        if first
+            .first_reading_end()
+            .is_none_or(|end| end >= text.len())
+        {
             return Some(0);
         }
     }
     loop {
-        let start = reader.position();
-        if !reader.read_byte_record(&mut record) {
+        let start = records.position();
+        let Some(record) = records.next_record() else {
             // Line ends only, after the last record: read past.
             return (!last).then_some(text.len());
+        };
+        if !last && record.end >= text.len() {
+            return Some(start);
         }
-        if !last && reader.position() as usize >= text.len() {
-            return Some(start as usize);
-        }
-        let line = lines.line_at(start);
+        let line = lines_before + record.line;
         if line <= dialect.header_line || record.iter().all(|f| f.trim_ascii().is_empty()) {
             continue;
         }
@@ -409,66 +406,6 @@ fn read_rows(
             value,
             note: cell(4),
         }));
-    }
-}
-
-/// Line numbers from byte offsets. The positions of the `\n`s are found a
-/// window of text at a time (SIMD, via memchr); a record's line is then
-/// found by walking past the ones before it, so records pay no byte scan,
-/// and memory holds one window's positions, not one per line of the file.
-/// A record's offset may point at the line end left over from the previous
-/// record (the `\n` of a CRLF), so line ends there are skipped first.
-/// Quoted fields may span lines. (Lone `\r` line ends were made `\n` when
-/// the file was read.)
-struct LineCounter<'t> {
-    text: &'t [u8],
-    /// Positions of the `\n`s in `text[..searched]` not yet walked past
-    /// (from `next` on).
-    newlines: Vec<usize>,
-    next: usize,
-    searched: usize,
-    /// `\n`s walked past.
-    passed: u64,
-}
-
-/// Bytes searched for line ends at a time: a few thousand lines.
-const LINE_WINDOW: usize = 1 << 16;
-
-impl<'t> LineCounter<'t> {
-    /// Lines of `text`, which starts after `passed` line ends.
-    fn after(text: &'t [u8], passed: u64) -> LineCounter<'t> {
-        LineCounter {
-            text,
-            newlines: Vec::new(),
-            next: 0,
-            searched: 0,
-            passed,
-        }
-    }
-
-    /// The line of the record that starts at `byte`. Offsets must not decrease.
-    #[inline]
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut start = (byte as usize).min(self.text.len());
-        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        loop {
-            while self.newlines.get(self.next).is_some_and(|&at| at < start) {
-                self.next += 1;
-                self.passed += 1;
-            }
-            if self.next < self.newlines.len() || self.searched >= start {
-                return self.passed + 1;
-            }
-            let end = (self.searched + LINE_WINDOW).min(self.text.len());
-            let from = self.searched;
-            self.newlines.clear();
-            self.newlines
-                .extend(memchr::memchr_iter(b'\n', &self.text[from..end]).map(|i| from + i));
-            self.next = 0;
-            self.searched = end;
-        }
     }
 }
 
@@ -996,7 +933,7 @@ mod tests {
                 line += 2;
             }
         }
-        assert!(text.len() > 4 * LINE_WINDOW);
+        assert!(text.len() > 1 << 18);
         let mut file = ReportFile::parse("r.csv", text.into(), Encoding::Auto).unwrap();
         let lines: Vec<u64> = rows(&mut file).iter().map(|r| r.0).collect();
         assert_eq!(lines, expected);
