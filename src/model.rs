@@ -761,6 +761,68 @@ impl Plan {
         problems: &mut Vec<CellProblem>,
         memo: &mut RowMemo,
     ) -> Option<Observation<'r>> {
+        let unit = match &memo.unit {
+            Some((text, id)) if same_text(text, row.unit.text) => Some(*id),
+            _ => {
+                let id = self.unit_id(row.unit.text);
+                memo.unit = id.map(|id| (row.unit.text.to_string(), id));
+                id
+            }
+        };
+        let indicator = memo.indicator(self, row.indicator.text);
+        let parsed = match &memo.period {
+            Some((text, period)) if same_text(text, row.period.text) => Ok(*period),
+            _ => row
+                .period
+                .text
+                .parse::<Period>()
+                .inspect(|&p| memo.period = Some((row.period.text.to_string(), p))),
+        };
+        // The usual row, with nothing to say about it, without building
+        // the messages of the others.
+        if let (Some(u), Some(i), Ok(p)) = (unit, indicator, &parsed) {
+            let indicator = self.indicator(i);
+            if indicator.reports(u)
+                && self.within_years(*p)
+                && !crate::text::trim(row.value.text).is_empty()
+                && let Ok(value) = self.read_value(indicator, row.value.text, mark)
+            {
+                return Some(Observation {
+                    unit: u,
+                    indicator: i,
+                    period: *p,
+                    value,
+                    note: Cow::Borrowed(row.note.map_or("", |n| crate::text::trim(n.text))),
+                    source,
+                });
+            }
+        }
+        self.check_row(row, mark, source, problems, (unit, indicator, parsed))
+    }
+
+    /// Whether a period falls within the plan's years.
+    fn within_years(&self, p: Period) -> bool {
+        let last = self.last_deadline();
+        // Dates only for a period in the first or last year.
+        (self.start.year() < p.year() && p.year() < last.year())
+            || (p.end() >= self.start && p.start() <= last)
+    }
+
+    /// `read_row_with` for a row with something to say: its problems.
+    #[cold]
+    #[inline(never)]
+    fn check_row<'r>(
+        &self,
+        row: &RawRow<'r>,
+        mark: DecimalMark,
+        source: Source,
+        problems: &mut Vec<CellProblem>,
+        (unit, indicator, parsed): (
+            Option<UnitId>,
+            Option<IndicatorId>,
+            Result<Period, crate::period::PeriodError>,
+        ),
+    ) -> Option<Observation<'r>> {
         let mut failed = false;
         let mut problem = |column: usize, message: Message, warning: bool| {
             failed |= !warning;
@@ -771,14 +833,6 @@ impl Plan {
             });
         };
 
-        let unit = match &memo.unit {
-            Some((text, id)) if same_text(text, row.unit.text) => Some(*id),
-            _ => {
-                let id = self.unit_id(row.unit.text);
-                memo.unit = id.map(|id| (row.unit.text.to_string(), id));
-                id
-            }
-        };
         if unit.is_none() {
             let found = row.unit.text.trim();
             let message = if found.is_empty() {
@@ -799,7 +853,6 @@ impl Plan {
             };
             problem(row.unit.column, message, false);
         }
-        let indicator = memo.indicator(self, row.indicator.text);
         if indicator.is_none() {
             let found = row.indicator.text.trim();
             let message = if found.is_empty() {
@@ -820,14 +873,6 @@ impl Plan {
             };
             problem(row.indicator.column, message, false);
         }
-        let parsed = match &memo.period {
-            Some((text, period)) if same_text(text, row.period.text) => Ok(*period),
-            _ => row
-                .period
-                .text
-                .parse::<Period>()
-                .inspect(|&p| memo.period = Some((row.period.text.to_string(), p))),
-        };
         let period = match parsed {
             Ok(p) => Some(p),
             Err(e) => {
@@ -869,23 +914,20 @@ impl Plan {
                 );
             }
         }
-        if let Some(p) = period {
+        if let Some(p) = period
+            && !self.within_years(p)
+        {
             let last = self.last_deadline();
-            // Dates only for a period in the first or last year.
-            let inside = (self.start.year() < p.year() && p.year() < last.year())
-                || (p.end() >= self.start && p.start() <= last);
-            if !inside {
-                problem(
-                    row.period.column,
-                    msg!(
-                        "period `{p}` is outside the plan's years ({} to {}); the value is kept, but no objective counts it",
-                        "kỳ `{p}` nằm ngoài thời gian của kế hoạch ({} đến {}); giá trị vẫn được giữ lại nhưng không được tính cho mục tiêu nào",
-                        self.start.year(),
-                        last.year()
-                    ),
-                    true,
-                );
-            }
+            problem(
+                row.period.column,
+                msg!(
+                    "period `{p}` is outside the plan's years ({} to {}); the value is kept, but no objective counts it",
+                    "kỳ `{p}` nằm ngoài thời gian của kế hoạch ({} đến {}); giá trị vẫn được giữ lại nhưng không được tính cho mục tiêu nào",
+                    self.start.year(),
+                    last.year()
+                ),
+                true,
+            );
         }
         if failed || blank {
             return None;
@@ -920,7 +962,7 @@ impl Plan {
                 Ok(Value::Number(n))
             }
             IndicatorKind::Ordinal(levels) => {
-                let t = text.trim();
+                let t = crate::text::trim(text);
                 if let Ok(rank) = t.parse::<usize>() {
                     return if (1..=levels.len()).contains(&rank) {
                         Ok(Value::Level(rank - 1))
@@ -953,7 +995,7 @@ impl Plan {
                     })
             }
             IndicatorKind::Text => {
-                let t = text.trim();
+                let t = crate::text::trim(text);
                 if t.is_empty() {
                     return Err(msg!(
                         "the assessment is empty; `{}` expects text",
@@ -1390,6 +1432,70 @@ by = 2025
         let input = PlanFile::parse(text).map_err(|(_, m)| vec![m])?;
         Plan::from_input(input, "plan.toml", text)
             .map_err(|d| d.iter().map(|d| d.to_string()).collect())
+    }
+
+    /// The usual row's shortcut in `read_row_with` gives what the full
+    /// checks give, for rows with every kind of problem and none: the
+    /// same observation, and no problem it leaves unsaid.
+    #[test]
+    fn the_usual_rows_shortcut_answers_as_the_full_checks() {
+        use crate::input::report_file::Cell;
+        let plan = plan();
+        let units = ["A", "B", " A ", "C", ""];
+        let indicators = ["done", "total", "grade", "remark", "nope", ""];
+        let periods = ["2025-03", "2025-Q1", "2019", "2040-01", "2025-13", ""];
+        let values = [
+            "7",
+            " 7 ",
+            "-2",
+            "1,5",
+            "kha",
+            "Khá",
+            "9",
+            "x",
+            "",
+            "Tốt lắm",
+        ];
+        let mut rows = 0;
+        for unit in units {
+            for indicator in indicators {
+                for period in periods {
+                    for value in values {
+                        let cell = |text, column| Cell { text, column };
+                        let row = RawRow {
+                            line: 2,
+                            unit: cell(unit, 1),
+                            indicator: cell(indicator, 2),
+                            period: cell(period, 3),
+                            value: cell(value, 4),
+                            note: Some(cell(" ghi chú ", 5)),
+                        };
+                        let source = Source { file: 0, line: 2 };
+                        let (mut fast, mut full) = (Vec::new(), Vec::new());
+                        let mut memo = RowMemo::default();
+                        let read = plan.read_row_with(
+                            &row,
+                            DecimalMark::Point,
+                            source,
+                            &mut fast,
+                            &mut memo,
+                        );
+                        let lookups = (
+                            plan.unit_id(unit),
+                            plan.indicator_id(indicator),
+                            period.parse::<Period>(),
+                        );
+                        let checked =
+                            plan.check_row(&row, DecimalMark::Point, source, &mut full, lookups);
+                        assert_eq!(read, checked, "{row:?}");
+                        assert_eq!(fast, full, "{row:?}");
+                        rows += usize::from(read.is_some() && full.is_empty());
+                    }
+                }
+            }
+        }
+        // Some rows took the shortcut.
+        assert!(rows > 20, "{rows}");
     }
 
     #[test]

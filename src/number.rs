@@ -80,11 +80,10 @@ pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberErro
         return Err(NumberError::Empty);
     }
     // The usual case, a whole number, without the general path's work.
+    // 18 digits or fewer cannot overflow a u64.
     if s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Decimal::from(
-            s.parse::<u64>()
-                .map_err(|_| NumberError::NotANumber(s.to_string()))?,
-        ));
+        let n = s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return Ok(Decimal::from(n));
     }
     let not_a_number = || NumberError::NotANumber(s.to_string());
     let (sign, digits) = match s.as_bytes()[0] {

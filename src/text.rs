@@ -9,7 +9,7 @@ use unicode_normalization::{UnicodeNormalization, char::is_combining_mark, is_nf
 /// ASCII character: a report's cells, millions of them, mostly do.
 pub fn trim(s: &str) -> &str {
     let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+    if s.is_empty() || visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
         s
     } else {
         s.trim()
@@ -18,19 +18,41 @@ pub fn trim(s: &str) -> &str {
 
 /// The NFC form of `s`, borrowed when it already is NFC (the usual case).
 pub fn nfc(s: &str) -> Cow<'_, str> {
+    // Vietnamese typed in NFC is letters below U+0300 and the precomposed
+    // ones of Latin Extended Additional: each of those is NFC and starts
+    // a character (no combining class), so any text of them is NFC. That
+    // is decided here a character at a time, without the tables.
+    if s.chars().all(plainly_nfc) {
+        return Cow::Borrowed(s);
+    }
     match is_nfc_quick(s.chars()) {
         unicode_normalization::IsNormalized::Yes => Cow::Borrowed(s),
         _ => Cow::Owned(s.nfc().collect()),
     }
 }
 
+/// Whether `c` is NFC alone and has no combining class (see `nfc`).
+fn plainly_nfc(c: char) -> bool {
+    c < '\u{300}' || ('\u{1e00}'..='\u{1eff}').contains(&c)
+}
+
 /// A matching key: diacritics removed (`đ` becomes `d`), lower case, and
 /// runs of spaces, `_` and `-` made one `-`. `Đơn vị` and `don_vi` give the
 /// same key, `don-vi`.
 pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let s = s.trim();
+    // ASCII is its own NFD: headers, read in every file, mostly are.
+    if s.is_ascii() {
+        fold_chars(s.chars(), s.len())
+    } else {
+        fold_chars(s.nfd(), s.len())
+    }
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut gap = false;
-    for c in s.trim().nfd() {
+    for c in chars {
         if is_combining_mark(c) {
             continue;
         }
@@ -95,5 +117,47 @@ mod tests {
         }
         let decomposed = "So\u{31b}\u{309}";
         assert_eq!(nfc(decomposed), "Sở");
+    }
+
+    /// `nfc`'s shortcut takes a text as NFC only where the tables agree:
+    /// every character it passes is NFC alone and starts a character.
+    #[test]
+    fn characters_taken_as_nfc_without_the_tables_are() {
+        use unicode_normalization::char::canonical_combining_class;
+        let passed: Vec<char> = (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|&c| plainly_nfc(c))
+            .collect();
+        assert_eq!(passed.len(), 0x300 + 0x100);
+        for c in passed {
+            assert_eq!(
+                is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "{c:?}"
+            );
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+        // A Vietnamese sentence takes the shortcut.
+        assert!(
+            "Tiến độ đạt yêu cầu, cần đẩy mạnh truyền thông"
+                .chars()
+                .all(plainly_nfc)
+        );
+    }
+
+    #[test]
+    fn ascii_folds_as_any_text_does() {
+        for s in [
+            "Unit",
+            " Ma_Don  Vi ",
+            "GHI-CHU",
+            "-a--b-",
+            "\tvalue\r",
+            "ky_bao_cao",
+            "",
+        ] {
+            let slow = fold_chars(s.trim().nfd(), s.len());
+            assert_eq!(fold(s), slow, "{s:?}");
+        }
     }
 }

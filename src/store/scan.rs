@@ -678,7 +678,9 @@ impl<'a> Pass<'a> {
             &mut file.rows,
             |obs, row, _| {
                 file.column = row.value.column as u64;
-                if let Some(&by) = superseded.get(&(obs.unit, obs.indicator, obs.period)) {
+                if !superseded.is_empty()
+                    && let Some(&by) = superseded.get(&(obs.unit, obs.indicator, obs.period))
+                {
                     file.superseded += 1;
                     return sink(obs, Some(by));
                 }
@@ -834,7 +836,9 @@ pub(super) fn read_file<'b>(
         };
         cells.clear();
         let observation = plan.read_row_with(&row, mark, source, &mut cells, &mut memo);
-        file_problems.cells(row.line, &cells);
+        if !cells.is_empty() {
+            file_problems.cells(row.line, &cells);
+        }
         if let Some(obs) = observation {
             each(&obs, &row, &mut file_problems);
         }
