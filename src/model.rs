@@ -228,7 +228,8 @@ pub struct Source {
 #[derive(Debug, Default)]
 pub struct RowMemo {
     unit: Option<(String, UnitId)>,
-    period: Option<(String, Period)>,
+    /// The period, and whether it is within the plan's years.
+    period: Option<(String, Period, bool)>,
     /// Indicators in the order rows gave them, and where the next row is
     /// expected to be: a file repeats the same indicators period after
     /// period, so the guess is a string comparison instead of a hash.
@@ -257,11 +258,22 @@ fn same_text(a: &str, b: &str) -> bool {
 }
 
 impl RowMemo {
+    /// The place after `at` in `indicators`, round to the start (not `%`:
+    /// a division is slow, for each of millions of rows).
+    #[inline]
+    fn after(&self, at: usize) -> usize {
+        if at + 1 >= self.indicators.len() {
+            0
+        } else {
+            at + 1
+        }
+    }
+
     fn indicator(&mut self, plan: &Plan, text: &str) -> Option<IndicatorId> {
         if let Some((seen, id)) = self.indicators.get(self.next)
             && same_text(seen, text)
         {
-            self.next = (self.next + 1) % self.indicators.len();
+            self.next = self.after(self.next);
             return Some(*id);
         }
         if let Some(at) = self
@@ -269,7 +281,7 @@ impl RowMemo {
             .iter()
             .position(|(seen, _)| same_text(seen, text))
         {
-            self.next = (at + 1) % self.indicators.len();
+            self.next = self.after(at);
             return Some(self.indicators[at].1);
         }
         let id = plan.indicator_id(text)?;
@@ -771,19 +783,20 @@ impl Plan {
         };
         let indicator = memo.indicator(self, row.indicator.text);
         let parsed = match &memo.period {
-            Some((text, period)) if same_text(text, row.period.text) => Ok(*period),
-            _ => row
-                .period
-                .text
-                .parse::<Period>()
-                .inspect(|&p| memo.period = Some((row.period.text.to_string(), p))),
+            Some((text, period, within)) if same_text(text, row.period.text) => {
+                Ok((*period, *within))
+            }
+            _ => row.period.text.parse::<Period>().map(|p| {
+                let within = self.within_years(p);
+                memo.period = Some((row.period.text.to_string(), p, within));
+                (p, within)
+            }),
         };
         // The usual row, with nothing to say about it, without building
         // the messages of the others.
-        if let (Some(u), Some(i), Ok(p)) = (unit, indicator, &parsed) {
+        if let (Some(u), Some(i), Ok((p, true))) = (unit, indicator, &parsed) {
             let indicator = self.indicator(i);
             if indicator.reports(u)
-                && self.within_years(*p)
                 && !crate::text::trim(row.value.text).is_empty()
                 && let Ok(value) = self.read_value(indicator, row.value.text, mark)
             {
@@ -797,6 +810,7 @@ impl Plan {
                 });
             }
         }
+        let parsed = parsed.map(|(p, _)| p);
         self.check_row(row, mark, source, problems, (unit, indicator, parsed))
     }
 
