@@ -5,11 +5,15 @@
 //! - default: parse only. Each file is read whole and split into records
 //!   by simd-csv's zero-copy reader; the unit, indicator and value fields
 //!   are touched (their lengths summed), nothing is converted.
-//! - `--sum`: the same reader (simd-csv's `TotalReader`, which `track`
-//!   uses), summing the value column by indicator in an FxHash map.
+//! - `--records`: the same, split by `track`'s own reader
+//!   (`track::input::records`), which cuts as simd-csv does; whichever of
+//!   the two is faster is the floor.
+//! - `--sum`: simd-csv's `TotalReader`, summing the value column by
+//!   indicator in an FxHash map.
 //!
 //! ```sh
 //! cargo run --release --example parse_only -- /tmp/national
+//! cargo run --release --example parse_only -- /tmp/national --records
 //! cargo run --release --example parse_only -- /tmp/national --sum
 //! ```
 
@@ -21,10 +25,10 @@ use rustc_hash::FxHashMap;
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| {
-        eprintln!("usage: parse_only DIR [--sum] (DIR: a data folder with reports/)");
+        eprintln!("usage: parse_only DIR [--records | --sum] (DIR: a data folder with reports/)");
         std::process::exit(2);
     }));
-    let sum = args.next().is_some_and(|a| a == "--sum");
+    let mode = args.next().unwrap_or_default();
     let started = Instant::now();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("reports"))
         .expect("a reports folder")
@@ -32,14 +36,13 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .collect();
     files.sort();
-    let (rows, checksum) = if sum {
-        sum_by_indicator(&files)
-    } else {
-        parse(&files)
+    let (rows, checksum) = match mode.as_str() {
+        "--sum" => sum_by_indicator(&files),
+        "--records" => parse_records(&files),
+        _ => parse(&files),
     };
     eprintln!(
-        "parse_only{}: {rows} rows in {} files, checksum {checksum}, {:.3} s",
-        if sum { " --sum" } else { "" },
+        "parse_only {mode}: {rows} rows in {} files, checksum {checksum}, {:.3} s",
         files.len(),
         started.elapsed().as_secs_f64()
     );
@@ -53,6 +56,22 @@ fn parse(files: &[PathBuf]) -> (u64, u64) {
             .has_headers(true)
             .from_reader(&bytes[..]);
         while let Some(record) = reader.read_byte_record().expect("a CSV record") {
+            rows += 1;
+            for i in [0, 1, 3] {
+                bytes_seen += record.get(i).map_or(0, |f| f.len() as u64);
+            }
+        }
+    }
+    (rows, bytes_seen)
+}
+
+fn parse_records(files: &[PathBuf]) -> (u64, u64) {
+    let (mut rows, mut bytes_seen) = (0u64, 0u64);
+    for path in files {
+        let bytes = std::fs::read(path).expect("a readable file");
+        let mut records = track::input::records::Records::new(&bytes, b',');
+        records.next_record(); // the header
+        while let Some(record) = records.next_record() {
             rows += 1;
             for i in [0, 1, 3] {
                 bytes_seen += record.get(i).map_or(0, |f| f.len() as u64);

@@ -36,6 +36,9 @@ pub struct Record<'r> {
     pub line: u64,
     /// Where it ends: where the next one, or the line ends before it, starts.
     pub end: usize,
+    /// Whether it had no quote: its fields are slices of the text, cut at
+    /// ASCII bytes.
+    pub plain: bool,
     base: &'r [u8],
     bounds: &'r [(usize, usize)],
 }
@@ -151,6 +154,7 @@ impl<'t> Records<'t> {
                 return Some(Record {
                     line,
                     end,
+                    plain: false,
                     base: &self.unquoted,
                     bounds: &self.bounds,
                 });
@@ -174,6 +178,7 @@ impl<'t> Records<'t> {
         Record {
             line,
             end: self.pos,
+            plain: true,
             base: self.text,
             bounds: &self.bounds,
         }

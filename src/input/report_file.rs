@@ -258,7 +258,7 @@ impl<'b> ReportFile<'b> {
     /// the rows before that have been handed over.
     pub fn for_each_row(
         &mut self,
-        mut on_row: impl FnMut(Result<RawRow<'_>, Diagnostic>),
+        mut on_row: impl FnMut(Result<&RawRow<'_>, Diagnostic>),
     ) -> Result<(), Diagnostic> {
         let (name, dialect) = (self.name.as_str(), &self.dialect);
         let stream = match &mut self.text {
@@ -305,7 +305,7 @@ fn read_rows(
     lines_before: u64,
     primed: bool,
     last: bool,
-    on_row: &mut impl FnMut(Result<RawRow<'_>, Diagnostic>),
+    on_row: &mut impl FnMut(Result<&RawRow<'_>, Diagnostic>),
 ) -> Option<usize> {
     let mut records = Records::new(text, dialect.delimiter);
     let columns = dialect.columns;
@@ -372,9 +372,12 @@ fn read_rows(
         let field = |i: usize| -> &str {
             let mut bytes = record.get(i).unwrap_or_default();
             // simd-csv drops a field's first byte when a quote follows a
-            // quoted part in it (`"Đúng"x"`, found by fuzzing): the rest of
-            // a character it cut so is dropped too.
-            while let [first, rest @ ..] = bytes
+            // quoted part in it (`"Đúng"x"`, found by fuzzing), and so does
+            // `Records`, which cuts as it does: the rest of a character cut
+            // so is dropped too. (A record without quotes is cut at ASCII
+            // bytes only.)
+            while !record.plain
+                && let [first, rest @ ..] = bytes
                 && (0x80..0xc0).contains(first)
             {
                 bytes = rest;
@@ -398,7 +401,7 @@ fn read_rows(
         else {
             unreachable!("required columns are checked with the header")
         };
-        on_row(Ok(RawRow {
+        on_row(Ok(&RawRow {
             line,
             unit,
             indicator,
@@ -887,7 +890,7 @@ mod tests {
 
     fn rows(file: &mut ReportFile) -> Vec<Row> {
         let mut out = Vec::new();
-        file.for_each_row(|r| out.push(owned(r.unwrap_or_else(|d| panic!("{d}")))))
+        file.for_each_row(|r| out.push(owned(*r.unwrap_or_else(|d| panic!("{d}")))))
             .unwrap();
         out
     }
@@ -1069,7 +1072,7 @@ mod tests {
     ) -> Result<(Dialect, Vec<Diagnostic>, Vec<Result<Row, Diagnostic>>), Diagnostic> {
         let mut file = file?;
         let mut seen = Vec::new();
-        file.for_each_row(|r| seen.push(r.map(owned)))?;
+        file.for_each_row(|r| seen.push(r.map(|r| owned(*r))))?;
         let warnings = file.warnings.iter().cloned().collect();
         Ok((file.dialect, warnings, seen))
     }

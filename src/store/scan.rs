@@ -835,12 +835,12 @@ pub(super) fn read_file<'b>(
             line: row.line as u32,
         };
         cells.clear();
-        let observation = plan.read_row_with(&row, mark, source, &mut cells, &mut memo);
+        let observation = plan.read_row_with(row, mark, source, &mut cells, &mut memo);
         if !cells.is_empty() {
             file_problems.cells(row.line, &cells);
         }
         if let Some(obs) = observation {
-            each(&obs, &row, &mut file_problems);
+            each(&obs, row, &mut file_problems);
         }
     });
     // A stream that cannot be read to its end: the problems of the rows before,
