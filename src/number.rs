@@ -74,16 +74,23 @@ impl NumberError {
 /// Reads a number written with `mark` as the decimal mark. The other mark is
 /// also taken as a decimal mark when it cannot be a thousands separator
 /// (`2.5` in a `;` file); when it could (`1.234`), the value is refused.
+#[inline]
 pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
     let s = crate::text::trim(text);
-    if s.is_empty() {
-        return Err(NumberError::Empty);
-    }
-    // The usual case, a whole number, without the general path's work.
-    // 18 digits or fewer cannot overflow a u64.
-    if s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
+    // The usual case, a whole number, inline and without the general
+    // path's work. 18 digits or fewer cannot overflow a u64.
+    if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
         let n = s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
         return Ok(Decimal::from(n));
+    }
+    parse_general(s, mark)
+}
+
+/// `parse_number` of a trimmed text that is not a short whole number.
+#[inline(never)]
+fn parse_general(s: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
+    if s.is_empty() {
+        return Err(NumberError::Empty);
     }
     let not_a_number = || NumberError::NotANumber(s.to_string());
     let (sign, digits) = match s.as_bytes()[0] {
