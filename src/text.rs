@@ -112,6 +112,11 @@ mod tests {
             "Sở ",
             "x\u{85}",
             "\u{7f}",
+            "Sở",
+            "đ\u{a0}",
+            "\u{3000}Khá",
+            "ã",
+            "\u{85}",
         ] {
             assert_eq!(trim(cell), cell.trim(), "{cell:?}");
         }

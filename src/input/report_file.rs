@@ -731,6 +731,39 @@ fn read_header(
     text: &str,
     encoding: &'static str,
 ) -> Result<(Dialect, Diagnostics), Diagnostic> {
+    // Files of one export share one header: the dialect of the last one
+    // read on this thread is taken again when its line is the same, at the
+    // same place, in the same encoding, and it raised nothing (problems
+    // name their file). Splitting it three ways and folding each name cost
+    // a twentieth of reading ten million rows.
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, Dialect)>> = const { std::cell::RefCell::new(None) };
+    }
+    let line = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty());
+    let same = |(header, dialect): &(String, Dialect)| {
+        line.is_some_and(|(index, l)| {
+            l == header && dialect.header_line == index as u64 + 1 && dialect.encoding == encoding
+        })
+    };
+    if let Some(dialect) =
+        LAST.with_borrow(|last| last.as_ref().filter(|l| same(l)).map(|l| l.1.clone()))
+    {
+        return Ok((dialect, Diagnostics::default()));
+    }
+    let read = read_header_anew(name, text, encoding);
+    if let (Ok((dialect, warnings)), Some((_, header))) = (&read, line)
+        && warnings.is_empty()
+    {
+        LAST.set(Some((header.to_string(), dialect.clone())));
+    }
+    read
+}
+
+fn read_header_anew(
+    name: &str,
+    text: &str,
+    encoding: &'static str,
+) -> Result<(Dialect, Diagnostics), Diagnostic> {
     let Some((index, header)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
         return Err(Diagnostic::error(
             name,
@@ -1219,6 +1252,34 @@ mod tests {
         .unwrap();
         assert_eq!(streamed, whole);
         assert!(given.get() <= 4 * MAX_HEADER, "{} bytes read", given.get());
+    }
+
+    /// A header read before on the same thread is taken again only where
+    /// it gives the same answer: not at another line, not in another
+    /// encoding, and not when it raised a warning, which names its file.
+    #[test]
+    fn a_header_seen_before_reads_as_it_did() {
+        let header = "unit;indicator;period;value\n";
+        let first = ReportFile::parse(
+            "a.csv",
+            format!("{header}A;x;2025;1,5\n").into(),
+            Encoding::Auto,
+        )
+        .unwrap();
+        assert_eq!(first.dialect.delimiter, b';');
+        let text = format!("\n\n{header}A;x;2025;2\n");
+        let mut later = ReportFile::parse("b.csv", text.into(), Encoding::Auto).unwrap();
+        assert_eq!(later.dialect.header_line, 3);
+        assert_eq!(rows(&mut later)[0].0, 4);
+        let bom = format!("\u{feff}{header}A;x;2025;3\n");
+        let with_bom = ReportFile::parse("c.csv", bom.into(), Encoding::Auto).unwrap();
+        assert_eq!(with_bom.dialect.encoding, "UTF-8 with BOM");
+        for name in ["d.csv", "e.csv"] {
+            let text = "unit,indicator,period,value,extra\nA,x,2025,1,\n";
+            let file = ReportFile::parse(name, text.into(), Encoding::Auto).unwrap();
+            assert_eq!(file.warnings.iter().count(), 1, "{name}");
+            assert!(file.warnings.iter().all(|w| w.to_string().contains(name)));
+        }
     }
 
     /// Columns `track` does not read: each name warned about once, at its
