@@ -310,6 +310,16 @@ fn read_rows(
     let mut records = Records::new(text, dialect.delimiter);
     let columns = dialect.columns;
     let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
+    let [
+        Some(unit_at),
+        Some(indicator_at),
+        Some(period_at),
+        Some(value_at),
+        note_at,
+    ] = columns
+    else {
+        unreachable!("required columns are checked with the header")
+    };
     if primed {
         records.next_record();
     } else if !last {
@@ -390,24 +400,17 @@ fn read_rows(
             // valid UTF-8 too. Checking again cost a tenth of a report's time.
             unsafe { std::str::from_utf8_unchecked(bytes) }
         };
-        let cell = |role: usize| -> Option<Cell<'_>> {
-            columns[role].map(|i| Cell {
-                text: field(i),
-                column: i + 1,
-            })
-        };
-        let (Some(unit), Some(indicator), Some(period), Some(value)) =
-            (cell(0), cell(1), cell(2), cell(3))
-        else {
-            unreachable!("required columns are checked with the header")
+        let cell = |i: usize| Cell {
+            text: field(i),
+            column: i + 1,
         };
         on_row(Ok(&RawRow {
             line,
-            unit,
-            indicator,
-            period,
-            value,
-            note: cell(4),
+            unit: cell(unit_at),
+            indicator: cell(indicator_at),
+            period: cell(period_at),
+            value: cell(value_at),
+            note: note_at.map(cell),
         }));
     }
 }
