@@ -138,7 +138,24 @@ impl<'t> Records<'t> {
         self.hits = hits;
         let end = match stop {
             Some(at) if text[at] == QUOTE => {
-                let (mut end, left) = self.quoted(start, State::Unquoted);
+                let (mut end, left) = if at == start {
+                    self.quoted(start, State::Unquoted)
+                } else {
+                    // Where the port is when it meets this quote: the
+                    // fields before it cut, the bytes up to it copied, the
+                    // field it is in started (a byte on, unless the last
+                    // field cut starts there too: simd-csv's `bump`).
+                    for (from, to) in &mut self.bounds {
+                        (*from, *to) = (*from - start, *to - start);
+                    }
+                    let mut field = field - start;
+                    if self.bounds.last().map_or(0, |b| b.0) != field {
+                        field += 1;
+                    }
+                    self.unquoted.clear();
+                    self.unquoted.extend_from_slice(&text[start..=at]);
+                    self.quoted_on(start, at - start + 1, State::Quoted, field)
+                };
                 if self.first_end.is_none() {
                     self.first_end = Some(end);
                     // simd-csv reads a text's first record twice, as a
@@ -190,14 +207,25 @@ impl<'t> Records<'t> {
     /// the whole text, so that quoted fields, and the odd ones (`a"b`,
     /// `"a"b"`), are read exactly as before: keep the two in step.
     fn quoted(&mut self, start: usize, from: State) -> (usize, State) {
+        self.unquoted.clear();
+        self.bounds.clear();
+        self.quoted_on(start, 0, from, 0)
+    }
+
+    /// `quoted`, from `pos` (counted from `start`) on in `state`, where
+    /// `unquoted` and `bounds` hold what the port has read before it and
+    /// `field` is where in `unquoted` the field being read starts.
+    fn quoted_on(
+        &mut self,
+        start: usize,
+        mut pos: usize,
+        from: State,
+        mut field: usize,
+    ) -> (usize, State) {
         let input = &self.text[start..];
         let (delimiter, len) = (self.delimiter, input.len());
         let data = &mut self.unquoted;
         let bounds = &mut self.bounds;
-        data.clear();
-        bounds.clear();
-        // Where the field being read starts in `data`.
-        let mut field = 0;
         let finish_field = |data: &Vec<u8>, bounds: &mut Vec<(usize, usize)>, field: &mut usize| {
             bounds.push((*field, data.len()));
             *field = data.len();
@@ -213,7 +241,6 @@ impl<'t> Records<'t> {
                 }
             };
         let mut state = from;
-        let mut pos = 0;
         while pos < len {
             match state {
                 State::Unquoted => {
