@@ -790,13 +790,15 @@ fn read_header_anew(
         )
         .at(header_line, 1));
     }
+    // Split as a record of the file is, line end included: a line cut
+    // right after a quote (`…,"note"`) would leave the reader in the
+    // quoted state it reads a text's first record again in.
+    let line = format!("{}\n", header.trim_start_matches('\u{feff}'));
     let split = |delimiter: u8| -> Vec<String> {
-        let mut reader = simd_csv::TotalReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .from_bytes(header.as_bytes());
-        let mut record = simd_csv::ByteRecord::new();
-        reader.read_byte_record(&mut record);
+        let mut records = Records::new(line.as_bytes(), delimiter);
+        let Some(record) = records.next_record() else {
+            return Vec::new();
+        };
         record
             .iter()
             .map(|f| {
@@ -1255,6 +1257,31 @@ mod tests {
         .unwrap();
         assert_eq!(streamed, whole);
         assert!(given.get() <= 4 * MAX_HEADER, "{} bytes read", given.get());
+    }
+
+    /// A header with its names quoted, as some tools save every text cell,
+    /// is read as the names (it was refused when its last name was quoted:
+    /// found by a review).
+    #[test]
+    fn a_header_of_quoted_names_reads_as_the_names() {
+        for header in [
+            "\"unit\",\"indicator\",\"period\",\"value\",\"note\"",
+            "unit,indicator,period,value,\"note\"",
+            "\"unit\";\"indicator\";\"period\";\"value\"",
+            "\u{feff}\"unit\",\"indicator\",\"period\",\"value\"",
+        ] {
+            // Rows after it, or nothing: a header that ends the file.
+            for after in ["\nA,x,2025,1\n", "\r\nA,x,2025,1\r\n", ""] {
+                let text = format!("{header}{after}");
+                let file = ReportFile::parse("r.csv", text.into(), Encoding::Auto);
+                let file = file.unwrap_or_else(|d| panic!("{header:?}: {d}"));
+                assert_eq!(
+                    file.dialect.width,
+                    if header.contains("note") { 5 } else { 4 }
+                );
+                assert!(file.warnings.is_empty(), "{header:?}");
+            }
+        }
     }
 
     /// A header read before on the same thread is taken again only where
