@@ -968,7 +968,26 @@ impl Plan {
         })
     }
 
+    /// A row's value, as its indicator's kind reads it. A whole count,
+    /// most values, is read inline; the rest out of line.
+    #[inline]
     fn read_value<'r>(
+        &self,
+        indicator: &Indicator,
+        text: &'r str,
+        mark: DecimalMark,
+    ) -> Result<Value<'r>, Message> {
+        if let IndicatorKind::Flow | IndicatorKind::Stock = indicator.kind
+            && let Some(n) = crate::number::whole_number(text)
+        {
+            // Not negative: digits only.
+            return Ok(Value::Number(n));
+        }
+        self.read_any_value(indicator, text, mark)
+    }
+
+    #[inline(never)]
+    fn read_any_value<'r>(
         &self,
         indicator: &Indicator,
         text: &'r str,

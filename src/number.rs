@@ -76,14 +76,23 @@ impl NumberError {
 /// (`2.5` in a `;` file); when it could (`1.234`), the value is refused.
 #[inline]
 pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
+    match whole_number(text) {
+        Some(n) => Ok(n),
+        None => parse_general(crate::text::trim(text), mark),
+    }
+}
+
+/// `parse_number`'s answer for the usual case, a whole number of 18 digits
+/// or fewer (which cannot overflow a u64), read without the general
+/// path's work; `None` for anything else.
+#[inline]
+pub fn whole_number(text: &str) -> Option<Decimal> {
     let s = crate::text::trim(text);
-    // The usual case, a whole number, inline and without the general
-    // path's work. 18 digits or fewer cannot overflow a u64.
     if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
         let n = s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-        return Ok(Decimal::from(n));
+        return Some(Decimal::from(n));
     }
-    parse_general(s, mark)
+    None
 }
 
 /// `parse_number` of a trimmed text that is not a short whole number.
