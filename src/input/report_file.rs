@@ -1260,8 +1260,8 @@ mod tests {
     }
 
     /// A header with its names quoted, as some tools save every text cell,
-    /// is read as the names (it was refused when its last name was quoted:
-    /// found by a review).
+    /// is read as the names (it was refused when its first and last names
+    /// were quoted: found by a review).
     #[test]
     fn a_header_of_quoted_names_reads_as_the_names() {
         for header in [
