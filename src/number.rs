@@ -76,9 +76,10 @@ impl NumberError {
 /// (`2.5` in a `;` file); when it could (`1.234`), the value is refused.
 #[inline]
 pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
-    match whole_number(text) {
+    let s = crate::text::trim(text);
+    match whole(s) {
         Some(n) => Ok(n),
-        None => parse_general(crate::text::trim(text), mark),
+        None => parse_general(s, mark),
     }
 }
 
@@ -87,7 +88,12 @@ pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberErro
 /// path's work; `None` for anything else.
 #[inline]
 pub fn whole_number(text: &str) -> Option<Decimal> {
-    let s = crate::text::trim(text);
+    whole(crate::text::trim(text))
+}
+
+/// `whole_number` of a trimmed text.
+#[inline]
+fn whole(s: &str) -> Option<Decimal> {
     if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
         let n = s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
         return Some(Decimal::from(n));

@@ -9,7 +9,6 @@ const QUOTE: u8 = b'"';
 /// The records of a text, one at a time.
 pub struct Records<'t> {
     text: &'t [u8],
-    delimiter: u8,
     /// Where the next record, or the line ends before it, starts.
     pos: usize,
     /// `\n`s before `pos`.
@@ -80,7 +79,6 @@ impl<'t> Records<'t> {
         (hits.mask, hits.delimiters) = hits.window(text, 0);
         Records {
             text,
-            delimiter,
             pos: 0,
             newlines: 0,
             bounds: Vec::new(),
@@ -223,7 +221,7 @@ impl<'t> Records<'t> {
         mut field: usize,
     ) -> (usize, State) {
         let input = &self.text[start..];
-        let (delimiter, len) = (self.delimiter, input.len());
+        let (delimiter, len) = (self.hits.delimiter, input.len());
         let data = &mut self.unquoted;
         let bounds = &mut self.bounds;
         let finish_field = |data: &Vec<u8>, bounds: &mut Vec<(usize, usize)>, field: &mut usize| {

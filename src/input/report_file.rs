@@ -323,11 +323,11 @@ fn read_rows(
     if primed {
         records.next_record();
     } else if !last {
-        // The file's start (see `Stream::primed`): its first record must
-        // end in the text, else all of it waits for more.
-        let mut first = Records::new(text, dialect.delimiter);
-        first.next_record();
-        if first
+        // The file's start (see `Stream::primed`): its first record (the
+        // header, or blank lines before it: never a row) must end in the
+        // text, else all of it waits for more.
+        records.next_record();
+        if records
             .first_reading_end()
             .is_none_or(|end| end >= text.len())
         {
@@ -753,7 +753,7 @@ fn read_header(
     {
         return Ok((dialect, Diagnostics::default()));
     }
-    let read = read_header_anew(name, text, encoding);
+    let read = read_header_anew(name, line, encoding);
     if let (Ok((dialect, warnings)), Some((_, header))) = (&read, line)
         && warnings.is_empty()
     {
@@ -762,12 +762,13 @@ fn read_header(
     read
 }
 
+/// `read_header` of the header `line` (its index and text), if any.
 fn read_header_anew(
     name: &str,
-    text: &str,
+    line: Option<(usize, &str)>,
     encoding: &'static str,
 ) -> Result<(Dialect, Diagnostics), Diagnostic> {
-    let Some((index, header)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
+    let Some((index, header)) = line else {
         return Err(Diagnostic::error(
             name,
             msg!(
