@@ -250,6 +250,30 @@ impl Bucket {
         &mut self.latest[i]
     }
 
+    /// Keeps `obs` as its unit's latest value (ending on `end`) if it is
+    /// later than the one kept.
+    #[inline(never)]
+    fn keep_latest(&mut self, obs: &Observation, end: Date) {
+        let slot = self.latest_mut(obs.unit);
+        if slot
+            .as_ref()
+            .is_none_or(|l| (end, obs.source) > (l.end, l.source))
+        {
+            let latest = Latest {
+                end,
+                source: obs.source,
+                period: obs.period,
+                value: obs.value.clone().into_owned(),
+            };
+            // In place: a box per value read would leave the heap of each
+            // thread full of holes.
+            match slot {
+                Some(boxed) => **boxed = latest,
+                None => *slot = Some(Box::new(latest)),
+            }
+        }
+    }
+
     fn acc(&self, i: usize) -> Option<Acc<'_>> {
         let tally = self.tallies.get(i).filter(|t| t.count > 0)?;
         Some(Acc {
@@ -329,6 +353,27 @@ fn add_to(sum: &mut Decimal, n: &Decimal) {
         }
     }
     *sum += *n;
+}
+
+/// Keeps a traced objective's value, with why it counted or not. Out of
+/// line, as `Bucket::keep_latest`: the loop of `Evaluator::add` over
+/// millions of values keeps its registers.
+#[cold]
+#[inline(never)]
+fn trace_value(
+    trace: &mut Recorder,
+    role: Role,
+    obs: &Observation,
+    placed: Result<usize, Verdict>,
+) {
+    trace.push(TraceEntry {
+        role,
+        unit: obs.unit,
+        period: obs.period,
+        value: obs.value.clone().into_owned(),
+        source: obs.source,
+        verdict: placed.map_or_else(|v| v, |_| Verdict::Counted),
+    });
 }
 
 /// The values one objective draws from one indicator.
@@ -465,34 +510,12 @@ impl<'p> Evaluator<'p> {
                 tally.count += 1;
                 if let (true, Value::Number(n)) = (series.adds_up, &obs.value) {
                     add_to(&mut tally.sum, n);
-                } else if let slot = bucket.latest_mut(obs.unit)
-                    && slot
-                        .as_ref()
-                        .is_none_or(|l| (span.1, obs.source) > (l.end, l.source))
-                {
-                    let latest = Latest {
-                        end: span.1,
-                        source: obs.source,
-                        period: obs.period,
-                        value: obs.value.clone().into_owned(),
-                    };
-                    // In place: a box per value read would leave the heap
-                    // of each thread full of holes.
-                    match slot {
-                        Some(boxed) => **boxed = latest,
-                        None => *slot = Some(Box::new(latest)),
-                    }
+                } else {
+                    bucket.keep_latest(obs, span.1);
                 }
             }
             if self.traced == Some(series.objective) {
-                self.trace.push(TraceEntry {
-                    role: series.role,
-                    unit: obs.unit,
-                    period: obs.period,
-                    value: obs.value.clone().into_owned(),
-                    source: obs.source,
-                    verdict: placed.map_or_else(|v| v, |_| Verdict::Counted),
-                });
+                trace_value(&mut self.trace, series.role, obs, placed);
             }
         }
     }

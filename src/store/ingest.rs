@@ -36,7 +36,7 @@ use crate::diagnostic::{
 };
 use crate::input::report_file::{CHUNK, Encoding, Input, ReportFile, STREAM_FROM, WINDOWS_1258};
 use crate::lang::{Lang, Message};
-use crate::model::{IndicatorId, Ledger, Observation, Plan, Source, UnitId};
+use crate::model::{IndicatorId, Ledger, Observation, Plan, RowMemo, Source, UnitId};
 use crate::msg;
 use crate::period::Period;
 use crate::progress::Progress;
@@ -976,6 +976,7 @@ impl<'a> Check<'a> {
         let (months, met, ratios) = (&mut self.new_months, &mut self.met, &mut self.ratios);
         let file = read_file(
             plan,
+            &mut RowMemo::default(),
             index,
             &self.names[index],
             input,
@@ -1102,6 +1103,7 @@ impl<'a> Check<'a> {
                     let input = Input::open(&report.path).said(|| cannot_read(name))?;
                     read_file(
                         plan,
+                        &mut RowMemo::default(),
                         index,
                         name,
                         input,
@@ -1162,6 +1164,7 @@ impl<'a> Check<'a> {
             let superseded = &mut self.superseded;
             let file = read_file(
                 plan,
+                &mut RowMemo::default(),
                 stored + offset,
                 &names[stored + offset],
                 input,
@@ -1258,6 +1261,7 @@ impl<'a> Check<'a> {
             let mut problems = Diagnostics::default();
             read_file(
                 plan,
+                &mut RowMemo::default(),
                 index,
                 &names[index],
                 input,

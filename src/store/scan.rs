@@ -101,6 +101,7 @@ pub fn scan_all(
     let pass = Pass::new(plan, reports, options);
     let mut progress = Progress::new(options.progress, reports.files.len());
     let mut ledger = Ledger::new(plan);
+    let mut memo = RowMemo::default();
     let mut files = Vec::with_capacity(reports.files.len());
     for index in 0..reports.files.len() {
         progress.step();
@@ -112,7 +113,7 @@ pub fn scan_all(
                 failed = Some(e);
             }
         };
-        files.push(pass.file(index, &mut ledger, &mut take)?);
+        files.push(pass.file(index, &mut memo, &mut ledger, &mut take)?);
         if let Some(e) = failed {
             return Err(e);
         }
@@ -193,21 +194,24 @@ pub fn scan_again_ordered<S, T: Send>(
     }) else {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
+        let mut memo = RowMemo::default();
         let mut files = Vec::with_capacity(count);
         for file in 0..count {
             let (mut fed, mut failed) = (0, None);
-            files.push(pass.file(file, &mut ledger, &mut |obs, superseded_by| {
-                if superseded_by.is_some() || failed.is_some() {
-                    return;
-                }
-                feed(&mut state, obs);
-                fed += 1;
-                if fed % PIECE == 0
-                    && let Err(e) = sink(made(&mut state))
-                {
-                    failed = Some(e);
-                }
-            })?);
+            files.push(
+                pass.file(file, &mut memo, &mut ledger, &mut |obs, superseded_by| {
+                    if superseded_by.is_some() || failed.is_some() {
+                        return;
+                    }
+                    feed(&mut state, obs);
+                    fed += 1;
+                    if fed % PIECE == 0
+                        && let Err(e) = sink(made(&mut state))
+                    {
+                        failed = Some(e);
+                    }
+                })?,
+            );
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -418,6 +422,8 @@ fn read_files<S: Send>(
     let work = || -> Result<ThreadShare<S>> {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
+        // Kept from file to file: a thread's files repeat the same codes.
+        let mut memo = RowMemo::default();
         let mut done = Vec::new();
         let mut writer = cache.and_then(Cache::writer);
         let mut buf = Vec::new();
@@ -453,6 +459,7 @@ fn read_files<S: Send>(
             }
             let file = pass.file(
                 index,
+                &mut memo,
                 &mut ledger,
                 &mut |obs: &Observation, superseded_by: Option<usize>| {
                     if superseded_by.is_none() {
@@ -633,6 +640,7 @@ impl<'a> Pass<'a> {
     fn file(
         &self,
         index: usize,
+        memo: &mut RowMemo<'a>,
         ledger: &mut Ledger,
         sink: &mut impl FnMut(&Observation, Option<usize>),
     ) -> Result<FilePass> {
@@ -670,6 +678,7 @@ impl<'a> Pass<'a> {
         let mut ratios = self.options.verify.then(|| self.ratio_pairs.for_file());
         let read = read_file(
             plan,
+            memo,
             index,
             name,
             input,
@@ -802,8 +811,9 @@ pub(super) fn superseded_in(
 /// columns) and the file's problems (for the caller's own errors). The
 /// bytes may be borrowed (an ingest keeps them to write them).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn read_file<'b>(
-    plan: &Plan,
+pub(super) fn read_file<'b, 'p>(
+    plan: &'p Plan,
+    memo: &mut RowMemo<'p>,
     index: usize,
     name: &str,
     input: impl Into<Input<'b>>,
@@ -822,7 +832,6 @@ pub(super) fn read_file<'b>(
     let mut file_problems = FileProblems::new(name, file.warnings.clone());
     let rows_before = *rows;
     let mut cells = Vec::new();
-    let mut memo = RowMemo::default();
     let mark = file.dialect.mark;
     let read = file.for_each_row(|row| {
         let row = match row {
@@ -835,7 +844,7 @@ pub(super) fn read_file<'b>(
             line: row.line as u32,
         };
         cells.clear();
-        let observation = plan.read_row_with(row, mark, source, &mut cells, &mut memo);
+        let observation = plan.read_row_with(row, mark, source, &mut cells, memo);
         if !cells.is_empty() {
             file_problems.cells(row.line, &cells);
         }
@@ -879,6 +888,7 @@ fn describe_clashes(
         let mut ignored = Diagnostics::default();
         read_file(
             plan,
+            &mut RowMemo::default(),
             index,
             &names[index],
             input,

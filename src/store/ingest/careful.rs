@@ -19,7 +19,7 @@ use super::{
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Invalid, Said, Severity, cannot_read};
 use crate::lang::Message;
-use crate::model::{IndicatorId, Measure, Observation, Plan, Source, UnitId, Value};
+use crate::model::{IndicatorId, Measure, Observation, Plan, RowMemo, Source, UnitId, Value};
 use crate::msg;
 use crate::period::Period;
 use crate::store::manifest::{Digest, Entry, Sha256, SupersededValue, sha256_hex};
@@ -124,6 +124,7 @@ impl<'a> Check<'a> {
             let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
             let file = read_file(
                 plan,
+                &mut RowMemo::default(),
                 index,
                 &names[index],
                 bytes,
@@ -244,6 +245,7 @@ impl<'a> Check<'a> {
         let (names, held, ratios) = (&self.names, &mut self.held, &mut self.ratios);
         let file = read_file(
             plan,
+            &mut RowMemo::default(),
             index,
             &names[index],
             bytes,
