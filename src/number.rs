@@ -94,11 +94,19 @@ pub fn whole_number(text: &str) -> Option<Decimal> {
 /// `whole_number` of a trimmed text.
 #[inline]
 fn whole(s: &str) -> Option<Decimal> {
-    if !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let n = s.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-        return Some(Decimal::from(n));
+    if s.is_empty() || s.len() > 18 {
+        return None;
     }
-    None
+    // Checked and added up in one pass.
+    let mut n = 0u64;
+    for b in s.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(Decimal::from(n))
 }
 
 /// `parse_number` of a trimmed text that is not a short whole number.
@@ -234,5 +242,23 @@ mod tests {
                 "-1234567.25".into()
             ))
         );
+    }
+
+    proptest::proptest! {
+        /// The shortcut reads what it takes as the general path does, and
+        /// takes every whole number of up to 18 digits.
+        #[test]
+        fn whole_reads_as_the_general_path(s in "[0-9]{0,20}|[0-9 a./,:+-]{0,6}") {
+            let general = parse_general(&s, DecimalMark::Point);
+            match whole(&s) {
+                Some(n) => {
+                    let g = general.expect("read by both");
+                    proptest::prop_assert_eq!((n, n.scale()), (g, g.scale()));
+                }
+                None => proptest::prop_assert!(
+                    s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit())
+                ),
+            }
+        }
     }
 }

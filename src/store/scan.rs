@@ -101,7 +101,7 @@ pub fn scan_all(
     let pass = Pass::new(plan, reports, options);
     let mut progress = Progress::new(options.progress, reports.files.len());
     let mut ledger = Ledger::new(plan);
-    let mut memo = RowMemo::default();
+    let mut scratch = Scratch::default();
     let mut files = Vec::with_capacity(reports.files.len());
     for index in 0..reports.files.len() {
         progress.step();
@@ -113,7 +113,7 @@ pub fn scan_all(
                 failed = Some(e);
             }
         };
-        files.push(pass.file(index, &mut memo, &mut ledger, &mut take)?);
+        files.push(pass.file(index, &mut scratch, &mut ledger, &mut take)?);
         if let Some(e) = failed {
             return Err(e);
         }
@@ -194,12 +194,15 @@ pub fn scan_again_ordered<S, T: Send>(
     }) else {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
-        let mut memo = RowMemo::default();
+        let mut scratch = Scratch::default();
         let mut files = Vec::with_capacity(count);
         for file in 0..count {
             let (mut fed, mut failed) = (0, None);
-            files.push(
-                pass.file(file, &mut memo, &mut ledger, &mut |obs, superseded_by| {
+            files.push(pass.file(
+                file,
+                &mut scratch,
+                &mut ledger,
+                &mut |obs, superseded_by| {
                     if superseded_by.is_some() || failed.is_some() {
                         return;
                     }
@@ -210,8 +213,8 @@ pub fn scan_again_ordered<S, T: Send>(
                     {
                         failed = Some(e);
                     }
-                })?,
-            );
+                },
+            )?);
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -422,8 +425,7 @@ fn read_files<S: Send>(
     let work = || -> Result<ThreadShare<S>> {
         let mut state = init();
         let mut ledger = Ledger::new(plan);
-        // Kept from file to file: a thread's files repeat the same codes.
-        let mut memo = RowMemo::default();
+        let mut scratch = Scratch::default();
         let mut done = Vec::new();
         let mut writer = cache.and_then(Cache::writer);
         let mut buf = Vec::new();
@@ -459,7 +461,7 @@ fn read_files<S: Send>(
             }
             let file = pass.file(
                 index,
-                &mut memo,
+                &mut scratch,
                 &mut ledger,
                 &mut |obs: &Observation, superseded_by: Option<usize>| {
                     if superseded_by.is_none() {
@@ -611,6 +613,14 @@ impl From<Trailer> for FilePass {
     }
 }
 
+/// What a thread keeps from one file to the next: the rows' memo (its
+/// files repeat the same codes) and room for a file's bytes.
+#[derive(Default)]
+struct Scratch<'p> {
+    memo: RowMemo<'p>,
+    bytes: Vec<u8>,
+}
+
 /// One pass over a set of reports: what every file's reading shares.
 struct Pass<'a> {
     plan: &'a Plan,
@@ -640,7 +650,7 @@ impl<'a> Pass<'a> {
     fn file(
         &self,
         index: usize,
-        memo: &mut RowMemo<'a>,
+        scratch: &mut Scratch<'a>,
         ledger: &mut Ledger,
         sink: &mut impl FnMut(&Observation, Option<usize>),
     ) -> Result<FilePass> {
@@ -656,20 +666,22 @@ impl<'a> Pass<'a> {
         // one as it is read, so that the bytes hashed are the bytes checked.
         let verify = self.options.verify && report.sha256.is_some();
         let mut hasher = Sha256::new();
-        let (input, held_hash) = match Input::open(&report.path).said(|| cannot_read(name))? {
-            Input::Bytes(bytes) if verify => {
-                let sha256 = sha256_hex(&bytes);
-                (Input::Bytes(bytes), Some(sha256))
-            }
-            Input::Stream(inner, chunk) if verify => {
-                let hashing = Hashing {
-                    inner,
-                    hasher: &mut hasher,
-                };
-                (Input::Stream(Box::new(hashing), chunk), None)
-            }
-            input => (input, None),
-        };
+        let Scratch { memo, bytes } = scratch;
+        let (input, held_hash) =
+            match Input::open_in(&report.path, bytes).said(|| cannot_read(name))? {
+                Input::Bytes(bytes) if verify => {
+                    let sha256 = sha256_hex(&bytes);
+                    (Input::Bytes(bytes), Some(sha256))
+                }
+                Input::Stream(inner, chunk) if verify => {
+                    let hashing = Hashing {
+                        inner,
+                        hasher: &mut hasher,
+                    };
+                    (Input::Stream(Box::new(hashing), chunk), None)
+                }
+                input => (input, None),
+            };
         let superseded = superseded_in(plan, report);
         // A unit sends the two sides of a ratio for a period together, so
         // they are compared within each file: memory stays one file's worth.
