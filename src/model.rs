@@ -808,9 +808,10 @@ impl Plan {
         // the messages of the others.
         if let (Some(u), Some(i), Ok((p, true))) = (unit, indicator, &parsed) {
             let indicator = self.indicator(i);
+            let value = crate::text::trim(row.value.text);
             if indicator.reports(u)
-                && !crate::text::trim(row.value.text).is_empty()
-                && let Ok(value) = self.read_value(indicator, row.value.text, mark)
+                && !value.is_empty()
+                && let Ok(value) = self.read_value(indicator, value, mark)
             {
                 return Some(Observation {
                     unit: u,
@@ -921,7 +922,7 @@ impl Plan {
         }
         let value = indicator.filter(|_| !blank).and_then(|id| {
             let indicator = self.indicator(id);
-            self.read_value(indicator, row.value.text, mark)
+            self.read_value(indicator, crate::text::trim(row.value.text), mark)
                 .map_err(|message| problem(row.value.column, message, false))
                 .ok()
         });
@@ -968,8 +969,9 @@ impl Plan {
         })
     }
 
-    /// A row's value, as its indicator's kind reads it. A whole count,
-    /// most values, is read inline; the rest out of line.
+    /// A row's value, as its indicator's kind reads it, from its `text`
+    /// trimmed. A whole count, most values, is read inline; the rest out
+    /// of line.
     #[inline]
     fn read_value<'r>(
         &self,
@@ -978,7 +980,7 @@ impl Plan {
         mark: DecimalMark,
     ) -> Result<Value<'r>, Message> {
         if let IndicatorKind::Flow | IndicatorKind::Stock = indicator.kind
-            && let Some(n) = crate::number::whole_number(text)
+            && let Some(n) = crate::number::whole_trimmed(text)
         {
             // Not negative: digits only.
             return Ok(Value::Number(n));
@@ -1500,6 +1502,9 @@ by = 2025
             "x",
             "",
             "Tốt lắm",
+            "  ",
+            " Khá ",
+            "\t-2 ",
         ];
         let mut rows = 0;
         for unit in units {

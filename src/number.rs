@@ -77,23 +77,17 @@ impl NumberError {
 #[inline]
 pub fn parse_number(text: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
     let s = crate::text::trim(text);
-    match whole(s) {
+    match whole_trimmed(s) {
         Some(n) => Ok(n),
         None => parse_general(s, mark),
     }
 }
 
 /// `parse_number`'s answer for the usual case, a whole number of 18 digits
-/// or fewer (which cannot overflow a u64), read without the general
-/// path's work; `None` for anything else.
+/// or fewer (which cannot overflow a u64) in a trimmed text, read without
+/// the general path's work; `None` for anything else.
 #[inline]
-pub fn whole_number(text: &str) -> Option<Decimal> {
-    whole(crate::text::trim(text))
-}
-
-/// `whole_number` of a trimmed text.
-#[inline]
-fn whole(s: &str) -> Option<Decimal> {
+pub fn whole_trimmed(s: &str) -> Option<Decimal> {
     if s.is_empty() || s.len() > 18 {
         return None;
     }
@@ -250,7 +244,7 @@ mod tests {
         #[test]
         fn whole_reads_as_the_general_path(s in "[0-9]{0,20}|[0-9 a./,:+-]{0,6}") {
             let general = parse_general(&s, DecimalMark::Point);
-            match whole(&s) {
+            match whole_trimmed(&s) {
                 Some(n) => {
                     let g = general.expect("read by both");
                     proptest::prop_assert_eq!((n, n.scale()), (g, g.scale()));

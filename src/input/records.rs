@@ -55,8 +55,13 @@ impl<'r> Record<'r> {
 
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'r [u8]> {
-        let base = self.base;
-        self.bounds.get(i).map(|&(start, end)| &base[start..end])
+        let &(start, end) = self.bounds.get(i)?;
+        debug_assert!(start <= end && end <= self.base.len(), "{start}..{end}");
+        // SAFETY: `Records` cuts every field from `base` itself (the text,
+        // or the record unquoted), so `start <= end <= base.len()`; the
+        // differential tests and fuzzing against simd-csv run with this
+        // asserted. Checking each of millions of fields cost 4 % of a report.
+        Some(unsafe { self.base.get_unchecked(start..end) })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'r [u8]> + '_ {

@@ -855,13 +855,14 @@ pub(super) fn read_file<'b, 'p>(
             file: index as u32,
             line: row.line as u32,
         };
-        cells.clear();
         let observation = plan.read_row_with(row, mark, source, &mut cells, memo);
         if !cells.is_empty() {
             file_problems.cells(row.line, &cells);
+            cells.clear();
         }
-        if let Some(obs) = observation {
-            each(&obs, row, &mut file_problems);
+        // Borrowed where it was returned: not moved again, for each row.
+        if let Some(obs) = &observation {
+            each(obs, row, &mut file_problems);
         }
     });
     // A stream that cannot be read to its end: the problems of the rows before,
