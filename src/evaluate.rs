@@ -501,6 +501,11 @@ impl<'p> Evaluator<'p> {
                 (span, days)
             }
         };
+        // A period that ends after the as-of date counts for no objective
+        // (`Series::place`): only a trace has anything to keep of it.
+        if days.1 > self.as_of_day && self.traced.is_none() {
+            return;
+        }
         for &index in &self.by_indicator[obs.indicator.0 as usize] {
             let series = &mut self.series[index];
             let placed = series.place(obs.period, days, self.as_of_day);

@@ -1282,11 +1282,22 @@ impl Ledger {
         let year = obs.period.year() - self.first_year;
         let covered = match self.slot(obs.unit, obs.indicator, year) {
             Some(slot) => &mut self.covered[slot],
-            None => self
-                .elsewhere
-                .entry((obs.unit, obs.indicator, obs.period.year()))
-                .or_insert(0),
+            None => return self.admit_elsewhere(obs, mask),
         };
+        let free = *covered & mask == 0;
+        *covered |= mask;
+        free
+    }
+
+    /// `admit` for a year outside the plan's. Out of line: the usual
+    /// value's `admit` then saves no registers.
+    #[cold]
+    #[inline(never)]
+    fn admit_elsewhere(&mut self, obs: &Observation, mask: u16) -> bool {
+        let covered = self
+            .elsewhere
+            .entry((obs.unit, obs.indicator, obs.period.year()))
+            .or_insert(0);
         let free = *covered & mask == 0;
         *covered |= mask;
         free
