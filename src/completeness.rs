@@ -280,6 +280,9 @@ pub struct Tracker<'p> {
     /// cadence partition the year): what a value's received date is held
     /// against, without a date computed for each value.
     dues: [Vec<[(u16, Date); 12]>; 4],
+    /// The as-of date's year × 12 + month: a period starting in a later
+    /// month starts after it.
+    as_of_month: i32,
 }
 
 impl<'p> Tracker<'p> {
@@ -311,6 +314,7 @@ impl<'p> Tracker<'p> {
             first_year,
             years,
             dues,
+            as_of_month: i32::from(as_of.year()) * 12 + i32::from(as_of.month()),
         }
     }
 
@@ -351,6 +355,14 @@ impl<'p> Tracker<'p> {
     /// from units not expected to report the indicator owe nothing and are
     /// left out (validation already warned about them).
     pub fn add(&mut self, obs: &Observation, received: Option<Date>) {
+        // A period that starts after the as-of date covers no month of a
+        // period owed by then (each ends by its due date, itself by the
+        // as-of date): nothing to record. Most values of a store that runs
+        // ahead of the as-of date.
+        let (year, (first, _)) = (obs.period.year(), obs.period.months());
+        if i32::from(year) * 12 + i32::from(first) > self.as_of_month {
+            return;
+        }
         let indicator = self.plan.indicator(obs.indicator);
         if !indicator.reports(obs.unit) || !self.wanted(obs.unit, obs.indicator) {
             return;
@@ -684,6 +696,42 @@ mod tests {
         assert_eq!(m("B", "total"), [Missing, Reported]);
         assert_eq!(m("A", "done"), [Reported, Reported, Reported, Missing]);
         assert_eq!(m("B", "done"), [Missing, Missing, Missing, Missing]);
+    }
+
+    #[test]
+    fn values_of_periods_that_start_after_the_as_of_date_change_nothing() {
+        let plan = plan();
+        // At 2024-10-10, 2024-Q3 is owed (due that day) and reported.
+        let until = [
+            ("A", "done", "2024-Q1", None),
+            ("A", "done", "2024-Q3", Some("2024-10-10")),
+            ("A", "done", "2024-10", None),
+        ];
+        let after = [
+            ("A", "done", "2024-11", None),
+            ("A", "done", "2024-Q4", Some("2024-10-11")),
+            ("A", "done", "2025", None),
+            ("B", "done", "2025-Q1", None),
+        ];
+        let all: Vec<_> = until.iter().chain(&after).copied().collect();
+        let c = run(&plan, "2024-10-10", &all);
+        assert_eq!(c, run(&plan, "2024-10-10", &until));
+        use Mark::*;
+        let done: Vec<Mark> = marks(&plan, &c, "A", "done")
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(done, [Reported, Missing, Reported]);
+        // Due on its last day, the as-of date's own month is owed, and
+        // its value (starting that month) recorded.
+        let text = PLAN.replace(
+            "start = 2024-01-01",
+            "start = 2024-01-01\ndue_days = 0\ncadence = \"month\"",
+        );
+        let plan = plan_from(&text).unwrap();
+        let c = run(&plan, "2024-10-31", &[("A", "done", "2024-10", None)]);
+        let last = marks(&plan, &c, "A", "done").pop();
+        assert_eq!(last, Some(("2024-10".to_string(), Reported)));
     }
 
     #[test]
