@@ -927,16 +927,22 @@ fn read_header_anew(
             .map(|m| format!("`{m}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        return Err(Diagnostic::error(
-            name,
-            msg!(
-                "the header lacks {missing} (found {found}); expected `unit,indicator,period,value,note` \
-                 or the Vietnamese `don_vi,chi_tieu,ky,gia_tri,ghi_chu`",
-                "dòng tiêu đề thiếu cột {missing} (đang có {found}); cần `unit,indicator,period,value,note` \
-                 hoặc tên tiếng Việt `don_vi,chi_tieu,ky,gia_tri,ghi_chu`"
-            ),
-        )
-        .at(header_line, 1));
+        let mut message = msg!(
+            "the header lacks {missing} (found {found}); expected `unit,indicator,period,value,note` \
+             or the Vietnamese `don_vi,chi_tieu,ky,gia_tri,ghi_chu`",
+            "dòng tiêu đề thiếu cột {missing} (đang có {found}); cần `unit,indicator,period,value,note` \
+             hoặc tên tiếng Việt `don_vi,chi_tieu,ky,gia_tri,ghi_chu`"
+        );
+        // One name holding delimiters: a tool quoted the whole line.
+        if let [only] = fields.as_slice()
+            && only.contains([',', ';', '\t'])
+        {
+            message = message.then(&msg!(
+                "; is the whole header quoted as one field? save the file without the quotes around it",
+                "; có phải cả dòng tiêu đề nằm trong một cặp ngoặc kép? hãy lưu lại tệp, bỏ ngoặc kép quanh dòng tiêu đề"
+            ));
+        }
+        return Err(Diagnostic::error(name, message).at(header_line, 1));
     }
     let mark = if delimiter == b',' {
         DecimalMark::Point
@@ -1329,6 +1335,27 @@ mod tests {
                 assert!(file.warnings.is_empty(), "{header:?}");
             }
         }
+    }
+
+    /// A header quoted whole is one name: refused, with what to do.
+    #[test]
+    fn a_header_quoted_whole_is_refused_with_a_hint() {
+        let quoted = "\"unit,indicator,period,value,note\"\nA,x,2025,1\n";
+        let err = ReportFile::parse("r.csv", quoted.into(), Encoding::Auto)
+            .err()
+            .unwrap();
+        let message = err.message.en();
+        assert!(
+            message.contains("found `unit,indicator,period,value,note`"),
+            "{message}"
+        );
+        assert!(message.ends_with("is the whole header quoted as one field? save the file without the quotes around it"), "{message}");
+        // A header that lacks a column for another reason gets no such hint.
+        let short = "unit,indicator,period\nA,x,2025\n";
+        let err = ReportFile::parse("r.csv", short.into(), Encoding::Auto)
+            .err()
+            .unwrap();
+        assert!(!err.message.en().contains("quoted"), "{}", err.message.en());
     }
 
     /// A header read before on the same thread is taken again only where
