@@ -8,11 +8,19 @@ use unicode_normalization::{UnicodeNormalization, char::is_combining_mark, is_nf
 /// `s.trim()`, without walking it when it starts and ends with a visible
 /// character: a report's cells, millions of them, mostly do (ASCII looked
 /// at as bytes; a Vietnamese note's first and last letters decoded).
+#[inline]
 pub fn trim(s: &str) -> &str {
     let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
     if s.is_empty() || visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
         return s;
     }
+    trim_letters(s)
+}
+
+/// `trim` of a text that starts or ends with something other than visible
+/// ASCII: out of line, so that the usual cell's `trim` stays inline.
+#[inline(never)]
+fn trim_letters(s: &str) -> &str {
     let kept = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
     if kept(s.chars().next()) && kept(s.chars().next_back()) {
         s
