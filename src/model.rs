@@ -988,6 +988,7 @@ impl Plan {
         self.read_any_value(indicator, text, mark)
     }
 
+    /// `read_value` of what is not a whole count, `text` trimmed.
     #[inline(never)]
     fn read_any_value<'r>(
         &self,
@@ -1002,14 +1003,14 @@ impl Plan {
                     return Err(msg!(
                         "`{}` is negative; `{}` counts from 0 up",
                         "`{}` là số âm; `{}` được đếm từ 0 trở lên",
-                        text.trim(),
+                        text,
                         indicator.code
                     ));
                 }
                 Ok(Value::Number(n))
             }
             IndicatorKind::Ordinal(levels) => {
-                let t = crate::text::trim(text);
+                let t = text;
                 if let Ok(rank) = t.parse::<usize>() {
                     return if (1..=levels.len()).contains(&rank) {
                         Ok(Value::Level(rank - 1))
@@ -1042,7 +1043,7 @@ impl Plan {
                     })
             }
             IndicatorKind::Text => {
-                let t = crate::text::trim(text);
+                let t = text;
                 if t.is_empty() {
                     return Err(msg!(
                         "the assessment is empty; `{}` expects text",

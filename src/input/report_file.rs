@@ -1417,11 +1417,6 @@ mod tests {
         assert_eq!(warnings, expected);
     }
 
-    /// One stray quote makes the rest of a file one record, which waits for
-    /// the end: it is read with reads twice as large each time (a MiB in
-    /// kilobyte chunks: a few dozen reads, not a thousand), else every read
-    /// would split the whole text again. So is a header after many blank
-    /// lines, or one line long.
     #[test]
     fn files_read_into_the_same_room_read_as_they_are() {
         let dir = tempfile::tempdir().unwrap();
@@ -1448,6 +1443,11 @@ mod tests {
         );
     }
 
+    /// One stray quote makes the rest of a file one record, which waits for
+    /// the end: it is read with reads twice as large each time (a MiB in
+    /// kilobyte chunks: a few dozen reads, not a thousand), else every read
+    /// would split the whole text again. So is a header after many blank
+    /// lines, or one line long.
     #[test]
     fn a_record_longer_than_a_chunk_is_read_in_ever_larger_reads() {
         for start in ["", " \r\n \n", "unit,indicator,period,value,note"] {
