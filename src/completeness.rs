@@ -354,15 +354,22 @@ impl<'p> Tracker<'p> {
     /// Records a value and the day its file was received, if known. Values
     /// from units not expected to report the indicator owe nothing and are
     /// left out (validation already warned about them).
+    #[inline]
     pub fn add(&mut self, obs: &Observation, received: Option<Date>) {
         // A period that starts after the as-of date covers no month of a
         // period owed by then (each ends by its due date, itself by the
         // as-of date): nothing to record. Most values of a store that runs
-        // ahead of the as-of date.
+        // ahead of the as-of date, so this much is inline.
         let (year, (first, _)) = (obs.period.year(), obs.period.months());
         if i32::from(year) * 12 + i32::from(first) > self.as_of_month {
             return;
         }
+        self.add_owed(obs, received);
+    }
+
+    /// `add` of a value that may cover an owed period.
+    #[inline(never)]
+    fn add_owed(&mut self, obs: &Observation, received: Option<Date>) {
         let indicator = self.plan.indicator(obs.indicator);
         if !indicator.reports(obs.unit) || !self.wanted(obs.unit, obs.indicator) {
             return;

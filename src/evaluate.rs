@@ -491,21 +491,36 @@ impl<'p> Evaluator<'p> {
         self
     }
 
+    /// Takes in one value. Inline up to the test most values of a store
+    /// that runs ahead of the as-of date stop at, so that those cost no
+    /// call; the rest out of line.
+    #[inline]
     pub fn add(&mut self, obs: &Observation) {
         let (span, days) = match self.last_span {
             Some((period, span)) if period == obs.period => span,
-            _ => {
-                let span = (obs.period.start(), obs.period.end());
-                let days = (day(span.0), day(span.1));
-                self.last_span = Some((obs.period, (span, days)));
-                (span, days)
-            }
+            _ => self.learn_span(obs.period),
         };
         // A period that ends after the as-of date counts for no objective
         // (`Series::place`): only a trace has anything to keep of it.
         if days.1 > self.as_of_day && self.traced.is_none() {
             return;
         }
+        self.add_within(obs, span, days);
+    }
+
+    /// The first and last day of a period rows have not given before.
+    #[cold]
+    #[inline(never)]
+    fn learn_span(&mut self, period: Period) -> Span {
+        let span = (period.start(), period.end());
+        let days = (day(span.0), day(span.1));
+        self.last_span = Some((period, (span, days)));
+        (span, days)
+    }
+
+    /// `add` of a value that may count.
+    #[inline(never)]
+    fn add_within(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32)) {
         for &index in &self.by_indicator[obs.indicator.0 as usize] {
             let series = &mut self.series[index];
             let placed = series.place(obs.period, days, self.as_of_day);

@@ -7,7 +7,7 @@ use unicode_normalization::{UnicodeNormalization, char::is_combining_mark, is_nf
 
 /// `s.trim()`, without walking it when it starts and ends with a visible
 /// character: a report's cells, millions of them, mostly do (ASCII looked
-/// at as bytes; a Vietnamese note's first and last letters decoded).
+/// at here; other letters by `trim_letters`).
 #[inline]
 pub fn trim(s: &str) -> &str {
     let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
@@ -18,16 +18,50 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// `trim` of a text that starts or ends with something other than visible
-/// ASCII: out of line, so that the usual cell's `trim` stays inline.
+/// ASCII, out of line so that the usual cell's `trim` stays inline. A
+/// Vietnamese note's first and last letters are told from their first and
+/// last bytes (see `STARTS_SHOWN`, `ENDS_SHOWN`), without decoding them.
 #[inline(never)]
 fn trim_letters(s: &str) -> &str {
-    let kept = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
-    if kept(s.chars().next()) && kept(s.chars().next_back()) {
+    let b = s.as_bytes();
+    let (first, last) = (b[0], b[b.len() - 1]);
+    // `e1` leads U+1000 to U+1FFF, with U+1680 among them: from `e1 b8`
+    // on (U+1E00, Vietnamese letters) there is no white space.
+    let second = b.get(1).copied().unwrap_or(0);
+    let starts = STARTS_SHOWN[usize::from(first)] | ((first == 0xe1) & (second >= 0xb8));
+    if starts & ENDS_SHOWN[usize::from(last)] {
         s
     } else {
         s.trim()
     }
 }
+
+/// The first bytes of the characters that are not white space, as far as
+/// the first byte tells: visible ASCII, and the lead bytes of U+00C0 to
+/// U+0FFF and U+4000 up. (White space beyond ASCII is U+0085, U+00A0,
+/// U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.)
+static STARTS_SHOWN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0x21..=0x7e | 0xc3..=0xe0 | 0xe4..=0xf4);
+        b += 1;
+    }
+    table
+};
+
+/// The last bytes of the characters that are not white space, as far as
+/// the last byte tells: visible ASCII, and the continuation bytes no
+/// white space ends with (U+180E's too, once white space).
+static ENDS_SHOWN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0x21..=0x7e | 0x8b..=0x8d | 0x8f..=0x9e | 0xa1..=0xa7 | 0xaa..=0xae | 0xb0..=0xbf);
+        b += 1;
+    }
+    table
+};
 
 /// The NFC form of `s`, borrowed when it already is NFC (the usual case).
 pub fn nfc(s: &str) -> Cow<'_, str> {
@@ -208,6 +242,24 @@ mod tests {
             "Tiến độ đạt yêu cầu, cần đẩy mạnh truyền thông"
         ));
         assert!(!plainly_nfc_text("Tie\u{301}n"));
+    }
+
+    /// Every character first, last, and both, beside ASCII and a
+    /// Vietnamese letter.
+    #[test]
+    fn trim_is_str_trim_at_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            for s in [
+                c.to_string(),
+                format!("{c}a"),
+                format!("a{c}"),
+                format!("{c}ệ"),
+                format!("ệ{c}"),
+                format!("{c}x{c}"),
+            ] {
+                assert_eq!(trim(&s), s.trim(), "{s:?}");
+            }
+        }
     }
 
     #[test]

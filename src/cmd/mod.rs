@@ -78,6 +78,9 @@ fn scan_into<'p>(
         &reports,
         settings.read,
         init,
+        // Inline where it is called, once a value: an out-of-line call
+        // saved and restored registers for each.
+        #[inline(always)]
         |(evaluator, tracker), obs| {
             if units.is_empty() || units.contains(&obs.unit) {
                 evaluator.add(obs);
