@@ -434,16 +434,37 @@ impl<'p> Tracker<'p> {
                             (inside && due <= self.as_of)
                                 .then(|| (period, due, period.month_mask(), end_bit(period)))
                         })
-                        .collect();
-                    (year, owed)
+                        .collect::<Vec<_>>();
+                    let every = owed.iter().fold(0, |all, &(_, _, mask, _)| all | mask);
+                    (year, every, owed)
                 })
                 .collect()
         };
         let owed_by_cadence = CADENCES.map(owed_in);
         let owed_count = owed_by_cadence
             .each_ref()
-            .map(|years| years.iter().map(|(_, owed)| owed.len()).sum::<usize>());
-        let mut duties = Vec::new();
+            .map(|years| years.iter().map(|(_, _, owed)| owed.len()).sum::<usize>());
+        let mut duties = Vec::with_capacity(
+            (0..plan.units.len())
+                .flat_map(|u| (0..plan.indicators.len()).map(move |i| (u, i)))
+                .filter(|&(u, i)| {
+                    let (unit, id) = (UnitId(u as u32), IndicatorId(i as u32));
+                    plan.indicator(id).reports(unit) && self.wanted(unit, id)
+                })
+                .count(),
+        );
+        // Most duties have the same counts (every report in): their rate
+        // is worked out once, not with a division for each.
+        let mut last_rate: Option<Tally> = None;
+        let mut with_rate = |tally: Tally| match last_rate {
+            Some(known) if (known.expected, known.reported) == (tally.expected, tally.reported) => {
+                Tally {
+                    rate: known.rate,
+                    ..tally
+                }
+            }
+            _ => *last_rate.insert(tally.with_rate()),
+        };
         // The cadences some duty has: their periods are the matrix's columns.
         let mut used = [false; 4];
         // A unit's missing reports, by cadence and owed period: a unit's
@@ -471,10 +492,23 @@ impl<'p> Tracker<'p> {
                     tally: Tally::default(),
                 };
                 let mut nth = 0;
-                for (year, owed) in &owed_by_cadence[cadence] {
+                for (year, every, owed) in &owed_by_cadence[cadence] {
                     let cover = self
                         .slot(unit, id, *year)
                         .map_or_else(Cover::default, |slot| self.cover[slot]);
+                    // Every month owed in the year reported in time (the
+                    // usual year of a complete store): each owed period is
+                    // `Reported`, as the loop below would find one by one.
+                    if cover.timely_months & every == *every {
+                        let n = owed.len();
+                        duty.tally.expected += n as u32;
+                        duty.tally.reported += n as u32;
+                        if matrix {
+                            duty.marks.extend(std::iter::repeat_n(Mark::Reported, n));
+                        }
+                        nth += n;
+                        continue;
+                    }
                     for &(_, _, mask, end) in owed {
                         let covered = |months: u16, ends: u16| {
                             months & mask == mask || (levels && ends & end != 0)
@@ -496,13 +530,15 @@ impl<'p> Tracker<'p> {
                         nth += 1;
                     }
                 }
-                duty.tally = duty.tally.with_rate();
+                duty.tally = with_rate(duty.tally);
                 duties.push(duty);
             }
             // One warning names every indicator a unit owes for a period,
             // in plan order.
             for (cadence, periods) in missing.iter_mut().enumerate() {
-                let owed = owed_by_cadence[cadence].iter().flat_map(|(_, owed)| owed);
+                let owed = owed_by_cadence[cadence]
+                    .iter()
+                    .flat_map(|(_, _, owed)| owed);
                 for (indicators, &(period, due, ..)) in periods.iter_mut().zip(owed) {
                     if !indicators.is_empty() {
                         let indicators_owed = match &last_owed {
@@ -523,26 +559,30 @@ impl<'p> Tracker<'p> {
         }
         let mut periods: Vec<Period> = (0..CADENCES.len())
             .filter(|&c| used[c])
-            .flat_map(|c| owed_by_cadence[c].iter().flat_map(|(_, owed)| owed))
+            .flat_map(|c| owed_by_cadence[c].iter().flat_map(|(_, _, owed)| owed))
             .map(|&(period, ..)| period)
             .collect();
         periods.sort_by_key(|p| (p.end(), Reverse(p.start())));
 
         let mut by_unit: Vec<(UnitId, Tally)> = Vec::new();
-        let mut by_indicator: Vec<(IndicatorId, Tally)> = Vec::new();
+        let mut of_indicator: Vec<Option<Tally>> = vec![None; plan.indicators.len()];
         let mut total = Tally::default();
         for duty in &duties {
             match by_unit.last_mut() {
                 Some((u, t)) if *u == duty.unit => t.add(&duty.tally),
                 _ => by_unit.push((duty.unit, duty.tally)),
             }
-            match by_indicator.iter_mut().find(|(i, _)| *i == duty.indicator) {
-                Some((_, t)) => t.add(&duty.tally),
-                None => by_indicator.push((duty.indicator, duty.tally)),
+            match &mut of_indicator[duty.indicator.0 as usize] {
+                Some(t) => t.add(&duty.tally),
+                none => *none = Some(duty.tally),
             }
             total.add(&duty.tally);
         }
-        by_indicator.sort_by_key(|(i, _)| *i);
+        let mut by_indicator: Vec<(IndicatorId, Tally)> = of_indicator
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((IndicatorId(i as u32), t?)))
+            .collect();
         let tallies = by_unit.iter_mut().map(|(_, t)| t);
         for t in tallies.chain(by_indicator.iter_mut().map(|(_, t)| t)) {
             *t = t.with_rate();
@@ -562,7 +602,7 @@ impl<'p> Tracker<'p> {
             owed: owed_by_cadence.map(|years| {
                 years
                     .into_iter()
-                    .flat_map(|(_, owed)| owed)
+                    .flat_map(|(_, _, owed)| owed)
                     .map(|(period, due, _, _)| (period, due))
                     .collect()
             }),
@@ -586,8 +626,9 @@ fn cadence_index(cadence: Cadence) -> usize {
     }
 }
 
-/// One year's owed periods: each with its due date, month mask and end bit.
-type OwedYear = (i16, Vec<(Period, Date, u16, u16)>);
+/// One year's owed periods: the months they cover together, and each with
+/// its due date, month mask and end bit.
+type OwedYear = (i16, u16, Vec<(Period, Date, u16, u16)>);
 
 /// The month a period ends in, as a mask bit.
 fn end_bit(period: Period) -> u16 {

@@ -560,10 +560,13 @@ impl<'p> Evaluator<'p> {
         for (index, objective) in self.plan.objectives.iter().enumerate() {
             let id = ObjectiveId(index as u32);
             let series: Vec<&Series> = self.series.iter().filter(|s| s.objective == id).collect();
-            let mut evaluation = judge(objective, id, &series, self.as_of, self.plan.tolerance);
-            if !self.by_unit {
-                evaluation.by_unit = Vec::new();
-            }
+            let evaluation = judge(
+                objective,
+                id,
+                &series,
+                (self.as_of, self.plan.tolerance),
+                self.by_unit,
+            );
             if evaluation.status.severity() > Severity::Ok {
                 warnings.push(Warning::Objective(id));
             }
@@ -654,12 +657,15 @@ fn values_in(series: &Series) -> u32 {
         .sum()
 }
 
+/// Judges one objective from its series; each unit's figures only when
+/// `units` asks for them (a national plan's thousands of units cost a
+/// report that shows none of them a tenth of its fixed time).
 fn judge(
     objective: &Objective,
     id: ObjectiveId,
     series: &[&Series],
-    as_of: Date,
-    tolerance: Decimal,
+    (as_of, tolerance): (Date, Decimal),
+    units: bool,
 ) -> Evaluation {
     let mut e = Evaluation {
         objective: id,
@@ -685,12 +691,24 @@ fn judge(
             let s = series[0];
             let count = judge_count(total(s, 0), bound, window, as_of, tolerance);
             count.apply(&mut e);
-            e.by_unit = by_unit(s, 0);
+            if units {
+                e.by_unit = by_unit(s, 0);
+            }
         }
-        Rule::PerYear(bound) => judge_per_year(&mut e, series[0], bound, window, as_of, tolerance),
-        Rule::Ratio(bound) => judge_ratio(
-            &mut e, series[0], series[1], bound, window, as_of, tolerance,
-        ),
+        Rule::PerYear(bound) => {
+            judge_per_year(&mut e, series[0], bound, window, as_of, tolerance);
+            if units && let Some(index) = e.years.len().checked_sub(1) {
+                e.by_unit = by_unit(series[0], index);
+            }
+        }
+        Rule::Ratio(bound) => {
+            judge_ratio(
+                &mut e, series[0], series[1], bound, window, as_of, tolerance,
+            );
+            if units {
+                e.by_unit = ratio_by_unit(series[0], series[1]);
+            }
+        }
         Rule::Ordinal { rank: required } => {
             let s = series[0];
             let latest = latest_overall(s);
@@ -713,7 +731,9 @@ fn judge(
                     Status::OffTrack
                 };
             }
-            e.by_unit = by_unit(s, 0);
+            if units {
+                e.by_unit = by_unit(s, 0);
+            }
         }
         Rule::Text => {
             let s = series[0];
@@ -725,7 +745,9 @@ fn judge(
                 e.latest = Some((latest_unit(s, latest), latest.period));
                 e.status = Status::Info;
             }
-            e.by_unit = by_unit(s, 0);
+            if units {
+                e.by_unit = by_unit(s, 0);
+            }
         }
     }
     e
@@ -864,13 +886,12 @@ fn judge_per_year(
             status: judged.status,
             complete: as_of > year_window.end,
         });
-        current = Some((index, judged));
+        current = Some(judged);
     }
-    let Some((index, judged)) = current else {
+    let Some(judged) = current else {
         return;
     };
     judged.apply(e);
-    e.by_unit = by_unit(s, index);
     if as_of > window.end {
         let any_data = e.years.iter().any(|y| y.actual.is_some());
         let all_met = e.years.iter().all(|y| y.status == Status::Met);
@@ -894,7 +915,6 @@ fn judge_ratio(
     e.expected = Some(Figure::Percent(bound.low));
     e.at_risk_from = Some(tolerance * bound.low);
     e.halves_left = halves_left(window, as_of);
-    e.by_unit = ratio_by_unit(numerator, denominator);
     let (num, den) = (
         total(numerator, 0).unwrap_or_default(),
         total(denominator, 0),
@@ -1063,9 +1083,24 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// Feeds rows `(unit, indicator, period, value)` and judges at `as_of`.
+    /// Feeds rows `(unit, indicator, period, value)` and judges at `as_of`,
+    /// with each unit's figures.
     fn run(plan: &Plan, as_of: &str, rows: &[(&str, &str, &str, &str)]) -> Outcome {
-        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
+        run_by(plan, as_of, rows, true)
+    }
+
+    fn run_by(
+        plan: &Plan,
+        as_of: &str,
+        rows: &[(&str, &str, &str, &str)],
+        by_unit: bool,
+    ) -> Outcome {
+        let evaluator = Evaluator::new(plan, as_of.parse().unwrap());
+        let mut evaluator = if by_unit {
+            evaluator.by_unit()
+        } else {
+            evaluator
+        };
         for (line, (unit, indicator, period, value)) in rows.iter().enumerate() {
             let indicator = plan.indicator_id(indicator).unwrap();
             let value = match &plan.indicator(indicator).kind {
@@ -1268,6 +1303,40 @@ mod tests {
         let in_2026 = run(&plan, "2026-03-31", &rows);
         let e = eval(&plan, &in_2026, "yearly-2027");
         assert_eq!((e.status, e.gap), (Status::AtRisk, Some(d("4"))));
+        // Each unit's figure is the current year's too.
+        let a = plan.unit_id("A").unwrap();
+        assert_eq!(
+            e.by_unit,
+            [UnitResult {
+                unit: a,
+                actual: Figure::Number(d("1")),
+                ratio: None
+            }]
+        );
+        // Without `by_unit`, no unit's figures are worked out, for any
+        // kind of objective; the rest is the same.
+        let every = [
+            ("A", "done", "2025-Q1", "2"),
+            ("A", "total", "2025-Q1", "4"),
+            ("A", "grade", "2025-Q1", "kha"),
+            ("A", "remark", "2025-Q1", "on track"),
+            ("A", "done", "2026-Q1", "1"),
+        ];
+        let (with, without) = (
+            run(&plan, "2026-03-31", &every),
+            run_by(&plan, "2026-03-31", &every, false),
+        );
+        assert!(with.evaluations.iter().all(|e| !e.by_unit.is_empty()));
+        assert!(without.evaluations.iter().all(|e| e.by_unit.is_empty()));
+        let units_left_out: Vec<Evaluation> = with
+            .evaluations
+            .into_iter()
+            .map(|e| Evaluation {
+                by_unit: Vec::new(),
+                ..e
+            })
+            .collect();
+        assert_eq!(units_left_out, without.evaluations);
         assert_eq!(e.halves_left, 2);
         assert_eq!(e.needed_per_half_year, Some(d("2")));
         // After the deadline: met only if every year was.
