@@ -176,6 +176,21 @@ mod tests {
         }
     }
 
+    /// Every period of a year covers the months the calendar gives it.
+    #[test]
+    fn every_period_covers_its_months() {
+        assert_eq!(Period::Year(2025).months(), (1, 12));
+        assert_eq!(Period::Half(2025, 1).months(), (1, 6));
+        assert_eq!(Period::Half(2025, 2).months(), (7, 12));
+        for q in 1..=4 {
+            assert_eq!(Period::Quarter(2025, q).months(), (q * 3 - 2, q * 3));
+        }
+        for m in 1..=12 {
+            assert_eq!(Period::Month(2025, m).months(), (m, m));
+        }
+        assert_eq!(Period::Quarter(2025, 3).month_mask(), 0b0001_1100_0000);
+    }
+
     #[test]
     fn refuses_malformed_periods() {
         for bad in [
