@@ -274,6 +274,7 @@ impl<'p> RowMemo<'p> {
         }
     }
 
+    #[inline(always)]
     fn indicator(&mut self, plan: &'p Plan, text: &str) -> Option<IndicatorId> {
         if let Some((seen, id)) = self.indicators.get(self.next)
             && same_text(seen, text)
@@ -776,6 +777,7 @@ impl Plan {
 
     /// `read_row` for the rows of one file in turn: `memo` remembers the
     /// previous row's unit and period, which the next row usually repeats.
+    #[inline(always)]
     pub fn read_row_with<'r, 'p>(
         &'p self,
         row: &RawRow<'r>,

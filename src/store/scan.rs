@@ -845,26 +845,30 @@ pub(super) fn read_file<'b, 'p>(
     let rows_before = *rows;
     let mut cells = Vec::new();
     let mark = file.dialect.mark;
-    let read = file.for_each_row(|row| {
-        let row = match row {
-            Ok(row) => row,
-            Err(d) => return file_problems.push(d),
-        };
-        *rows += 1;
-        let source = Source {
-            file: index as u32,
-            line: row.line as u32,
-        };
-        let observation = plan.read_row_with(row, mark, source, &mut cells, memo);
-        if !cells.is_empty() {
-            file_problems.cells(row.line, &cells);
-            cells.clear();
-        }
-        // Borrowed where it was returned: not moved again, for each row.
-        if let Some(obs) = &observation {
-            each(obs, row, &mut file_problems);
-        }
-    });
+    let read = file.for_each_row(
+        // One call a row fewer: inline in the reader's loop.
+        #[inline(always)]
+        |row| {
+            let row = match row {
+                Ok(row) => row,
+                Err(d) => return file_problems.push(d),
+            };
+            *rows += 1;
+            let source = Source {
+                file: index as u32,
+                line: row.line as u32,
+            };
+            let observation = plan.read_row_with(row, mark, source, &mut cells, memo);
+            if !cells.is_empty() {
+                file_problems.cells(row.line, &cells);
+                cells.clear();
+            }
+            // Borrowed where it was returned: not moved again, for each row.
+            if let Some(obs) = &observation {
+                each(obs, row, &mut file_problems);
+            }
+        },
+    );
     // A stream that cannot be read to its end: the problems of the rows before,
     // then why.
     if let Err(d) = read {
