@@ -259,17 +259,29 @@ impl Bucket {
             .as_ref()
             .is_none_or(|l| (end, obs.source) > (l.end, l.source))
         {
-            let latest = Latest {
-                end,
-                source: obs.source,
-                period: obs.period,
-                value: obs.value.clone().into_owned(),
-            };
             // In place: a box per value read would leave the heap of each
             // thread full of holes.
             match slot {
-                Some(boxed) => **boxed = latest,
-                None => *slot = Some(Box::new(latest)),
+                Some(kept) => {
+                    (kept.end, kept.source, kept.period) = (end, obs.source, obs.period);
+                    match (&mut kept.value, &obs.value) {
+                        // A text in the room of the one it replaces: not an
+                        // allocation for each text read.
+                        (Value::Text(std::borrow::Cow::Owned(room)), Value::Text(text)) => {
+                            room.clear();
+                            room.push_str(text);
+                        }
+                        (value, new) => *value = new.clone().into_owned(),
+                    }
+                }
+                None => {
+                    *slot = Some(Box::new(Latest {
+                        end,
+                        source: obs.source,
+                        period: obs.period,
+                        value: obs.value.clone().into_owned(),
+                    }));
+                }
             }
         }
     }
@@ -1393,6 +1405,17 @@ mod tests {
             (Status::Info, Some(Figure::Text("mới".into())))
         );
         assert_eq!(e.latest, Some((UnitId(0), "2025-H1".parse().unwrap())));
+        // A later text replaces a longer one kept before it, whole.
+        let outcome = run(
+            &plan,
+            "2025-12-31",
+            &[
+                ("A", "remark", "2024", "một đánh giá dài hơn"),
+                ("A", "remark", "2025-H1", "ngắn"),
+            ],
+        );
+        let e = eval(&plan, &outcome, "remark-2025");
+        assert_eq!(e.actual, Some(Figure::Text("ngắn".into())));
     }
 
     #[test]
