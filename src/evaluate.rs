@@ -520,7 +520,8 @@ impl<'p> Evaluator<'p> {
         self.add_within(obs, span, days);
     }
 
-    /// The first and last day of a period rows have not given before.
+    /// A period's first and last day, for a period other than the last
+    /// one seen (rows come grouped by period).
     #[cold]
     #[inline(never)]
     fn learn_span(&mut self, period: Period) -> Span {
@@ -670,8 +671,8 @@ fn values_in(series: &Series) -> u32 {
 }
 
 /// Judges one objective from its series; each unit's figures only when
-/// `units` asks for them (a national plan's thousands of units cost a
-/// report that shows none of them a tenth of its fixed time).
+/// `units` asks for them (for a national plan, thousands of them a
+/// series, which a report without `--by unit` used to build and drop).
 fn judge(
     objective: &Objective,
     id: ObjectiveId,
