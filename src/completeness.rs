@@ -346,8 +346,11 @@ impl<'p> Tracker<'p> {
         self
     }
 
-    fn wanted(&self, unit: UnitId, indicator: IndicatorId) -> bool {
-        (self.units.is_empty() || self.units.contains(&unit))
+    /// Whether `unit` owes reports of `indicator`: it is expected to report
+    /// it, and both are among those asked about.
+    fn owes(&self, unit: UnitId, indicator: IndicatorId) -> bool {
+        self.plan.indicator(indicator).reports(unit)
+            && (self.units.is_empty() || self.units.contains(&unit))
             && (self.indicators.is_empty() || self.indicators.contains(&indicator))
     }
 
@@ -370,10 +373,10 @@ impl<'p> Tracker<'p> {
     /// `add` of a value that may cover an owed period.
     #[inline(never)]
     fn add_owed(&mut self, obs: &Observation, received: Option<Date>) {
-        let indicator = self.plan.indicator(obs.indicator);
-        if !indicator.reports(obs.unit) || !self.wanted(obs.unit, obs.indicator) {
+        if !self.owes(obs.unit, obs.indicator) {
             return;
         }
+        let indicator = self.plan.indicator(obs.indicator);
         let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
             return;
         };
@@ -447,10 +450,7 @@ impl<'p> Tracker<'p> {
         let mut duties = Vec::with_capacity(
             (0..plan.units.len())
                 .flat_map(|u| (0..plan.indicators.len()).map(move |i| (u, i)))
-                .filter(|&(u, i)| {
-                    let (unit, id) = (UnitId(u as u32), IndicatorId(i as u32));
-                    plan.indicator(id).reports(unit) && self.wanted(unit, id)
-                })
+                .filter(|&(u, i)| self.owes(UnitId(u as u32), IndicatorId(i as u32)))
                 .count(),
         );
         // Most duties have the same counts (every report in): their rate
@@ -478,7 +478,7 @@ impl<'p> Tracker<'p> {
             let unit = UnitId(u as u32);
             for (i, indicator) in plan.indicators.iter().enumerate() {
                 let id = IndicatorId(i as u32);
-                if !indicator.reports(unit) || !self.wanted(unit, id) {
+                if !self.owes(unit, id) {
                     continue;
                 }
                 let levels = !indicator.kind.adds_up();

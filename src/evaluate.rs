@@ -3,6 +3,8 @@
 //! as SPEC section 4 says. Memory holds per-objective aggregates (a sum or
 //! a latest value per unit and year), never the rows.
 
+use std::borrow::Cow;
+
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -267,7 +269,7 @@ impl Bucket {
                     match (&mut kept.value, &obs.value) {
                         // A text in the room of the one it replaces: not an
                         // allocation for each text read.
-                        (Value::Text(std::borrow::Cow::Owned(room)), Value::Text(text)) => {
+                        (Value::Text(Cow::Owned(room)), Value::Text(text)) => {
                             room.clear();
                             room.push_str(text);
                         }

@@ -995,24 +995,23 @@ impl Plan {
     fn read_any_value<'r>(
         &self,
         indicator: &Indicator,
-        text: &'r str,
+        t: &'r str,
         mark: DecimalMark,
     ) -> Result<Value<'r>, Message> {
         match &indicator.kind {
             IndicatorKind::Flow | IndicatorKind::Stock => {
-                let n = parse_number(text, mark).map_err(|e| e.message())?;
+                let n = parse_number(t, mark).map_err(|e| e.message())?;
                 if n.is_sign_negative() && !n.is_zero() {
                     return Err(msg!(
                         "`{}` is negative; `{}` counts from 0 up",
                         "`{}` là số âm; `{}` được đếm từ 0 trở lên",
-                        text,
+                        t,
                         indicator.code
                     ));
                 }
                 Ok(Value::Number(n))
             }
             IndicatorKind::Ordinal(levels) => {
-                let t = text;
                 if let Ok(rank) = t.parse::<usize>() {
                     return if (1..=levels.len()).contains(&rank) {
                         Ok(Value::Level(rank - 1))
@@ -1045,7 +1044,6 @@ impl Plan {
                     })
             }
             IndicatorKind::Text => {
-                let t = text;
                 if t.is_empty() {
                     return Err(msg!(
                         "the assessment is empty; `{}` expects text",
@@ -1287,6 +1285,12 @@ impl Ledger {
             Some(slot) => &mut self.covered[slot],
             None => return self.admit_elsewhere(obs, mask),
         };
+        Self::cover(covered, mask)
+    }
+
+    /// Marks `mask`'s months in `covered`; `false` when one already was.
+    #[inline]
+    fn cover(covered: &mut u16, mask: u16) -> bool {
         let free = *covered & mask == 0;
         *covered |= mask;
         free
@@ -1301,9 +1305,7 @@ impl Ledger {
             .elsewhere
             .entry((obs.unit, obs.indicator, obs.period.year()))
             .or_insert(0);
-        let free = *covered & mask == 0;
-        *covered |= mask;
-        free
+        Self::cover(covered, mask)
     }
 
     /// Whether an observation would clash with one recorded, without
