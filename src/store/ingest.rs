@@ -986,7 +986,7 @@ impl<'a> Check<'a> {
             |obs, row, _| {
                 rows += 1;
                 read.spans(obs.unit);
-                if !months.admit(plan, obs) {
+                if !months.admit(obs) {
                     met.insert(key(obs));
                 }
                 ratios.add(obs, row.value.column);
@@ -1058,10 +1058,10 @@ impl<'a> Check<'a> {
                 }
                 rows += 1;
                 read.spans(obs.unit);
-                if !months.admit(plan, obs) {
+                if !months.admit(obs) {
                     stored_met.insert(key(obs));
                 }
-                if new_months.meets(plan, obs) {
+                if new_months.meets(obs) {
                     met.insert(key(obs));
                     held.entry(key(obs))
                         .or_default()

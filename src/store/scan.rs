@@ -442,7 +442,7 @@ fn read_files<S: Send>(
                 let name = &pass.names[index];
                 let read =
                     cache::read_block(plan, block, &reuse.segments, index, name, &mut buf, |obs| {
-                        if ledger.admit(plan, obs) {
+                        if ledger.admit(obs) {
                             feed(&mut state, obs);
                         } else {
                             // Only that there is one: the files are read
@@ -705,7 +705,7 @@ impl<'a> Pass<'a> {
                     file.superseded += 1;
                     return sink(obs, Some(by));
                 }
-                if ledger.admit(plan, obs) {
+                if ledger.admit(obs) {
                     if let Some(ratios) = &mut ratios {
                         ratios.add(obs, row.value.column);
                     }
