@@ -269,6 +269,11 @@ pub struct Tracker<'p> {
     as_of: Date,
     units: Vec<UnitId>,
     indicators: Vec<IndicatorId>,
+    /// By unit, a bit for each indicator it owes reports of (`owes`), and
+    /// by indicator, its cadence's index: what each value asks, in a few
+    /// lines of memory rather than in each value's indicator.
+    owed: Vec<u64>,
+    cadences: Vec<u8>,
     /// By unit, indicator and year of the plan: 8 bytes each, dense, so a
     /// value costs an index, not a hash; values outside the plan's years
     /// owe and fill nothing.
@@ -310,6 +315,12 @@ impl<'p> Tracker<'p> {
             as_of,
             units: Vec::new(),
             indicators: Vec::new(),
+            owed: owed(plan, &[], &[]),
+            cadences: plan
+                .indicators
+                .iter()
+                .map(|i| cadence_index(i.cadence) as u8)
+                .collect(),
             cover: vec![Cover::default(); plan.units.len() * plan.indicators.len() * years],
             first_year,
             years,
@@ -343,15 +354,19 @@ impl<'p> Tracker<'p> {
     pub fn only(mut self, units: &[UnitId], indicators: &[IndicatorId]) -> Self {
         self.units = units.to_vec();
         self.indicators = indicators.to_vec();
+        self.owed = owed(self.plan, units, indicators);
         self
     }
 
     /// Whether `unit` owes reports of `indicator`: it is expected to report
     /// it, and both are among those asked about.
+    #[inline]
     fn owes(&self, unit: UnitId, indicator: IndicatorId) -> bool {
-        self.plan.indicator(indicator).reports(unit)
-            && (self.units.is_empty() || self.units.contains(&unit))
-            && (self.indicators.is_empty() || self.indicators.contains(&indicator))
+        let (words, i) = (
+            self.plan.indicators.len().div_ceil(64),
+            indicator.0 as usize,
+        );
+        self.owed[unit.0 as usize * words + i / 64] & (1 << (i % 64)) != 0
     }
 
     /// Records a value and the day its file was received, if known. Values
@@ -376,7 +391,6 @@ impl<'p> Tracker<'p> {
         if !self.owes(obs.unit, obs.indicator) {
             return;
         }
-        let indicator = self.plan.indicator(obs.indicator);
         let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
             return;
         };
@@ -389,7 +403,7 @@ impl<'p> Tracker<'p> {
         if let Some(received) = received {
             timely = (0, 0);
             let year = (period.year() - self.first_year) as usize;
-            let by_month = &self.dues[cadence_index(indicator.cadence)][year];
+            let by_month = &self.dues[usize::from(self.cadences[obs.indicator.0 as usize])][year];
             // Each owed period the value's months touch, once.
             let mut left = months;
             while left != 0 {
@@ -616,6 +630,24 @@ const CADENCES: [Cadence; 4] = [
     Cadence::Quarter,
     Cadence::Month,
 ];
+
+/// `Tracker::owed`: by unit, a bit for each indicator whose reports it
+/// owes, among `units` and `indicators` (all when a list is empty).
+fn owed(plan: &Plan, units: &[UnitId], indicators: &[IndicatorId]) -> Vec<u64> {
+    let words = plan.indicators.len().div_ceil(64);
+    let mut owed = vec![0; plan.units.len() * words];
+    for (i, indicator) in plan.indicators.iter().enumerate() {
+        if !indicators.is_empty() && !indicators.contains(&IndicatorId(i as u32)) {
+            continue;
+        }
+        for &unit in &indicator.reporters {
+            if units.is_empty() || units.contains(&unit) {
+                owed[unit.0 as usize * words + i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+    owed
+}
 
 fn cadence_index(cadence: Cadence) -> usize {
     match cadence {
