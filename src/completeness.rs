@@ -333,9 +333,10 @@ impl<'p> Tracker<'p> {
         let year = usize::try_from(year - self.first_year)
             .ok()
             .filter(|&y| y < self.years)?;
+        // A unit's year side by side, as its file gives them.
         Some(
-            (unit.0 as usize * self.plan.indicators.len() + indicator.0 as usize) * self.years
-                + year,
+            (unit.0 as usize * self.years + year) * self.plan.indicators.len()
+                + indicator.0 as usize,
         )
     }
 

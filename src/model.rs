@@ -1430,7 +1430,8 @@ impl Ledger {
     /// is kept, for years of the plan.
     fn slot(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> Option<usize> {
         (0..self.years as i16).contains(&year).then(|| {
-            (unit.0 as usize * self.indicators + indicator.0 as usize) * self.years + year as usize
+            // A unit's year side by side, as its file gives them.
+            (unit.0 as usize * self.years + year as usize) * self.indicators + indicator.0 as usize
         })
     }
 
