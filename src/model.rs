@@ -1608,6 +1608,75 @@ by = 2025
             .map_err(|d| d.iter().map(|d| d.to_string()).collect())
     }
 
+    /// A memo kept from row to row answers as a fresh one: for codes kept
+    /// within the memo and longer ones, codes written in another case, more
+    /// indicators than the memo holds, and a unit that reports some of them
+    /// between rows of one that reports all.
+    #[test]
+    fn a_memo_kept_across_rows_answers_as_a_fresh_one() {
+        use crate::input::report_file::Cell;
+        let code = |i: usize| {
+            if i % 3 == 0 {
+                format!("an-indicator-with-a-long-code-{i:02}")
+            } else {
+                format!("i{i:02}")
+            }
+        };
+        let mut text = String::from(
+            "[plan]\ncode = \"memo\"\ntitle = \"t\"\ntitle_en = \"t\"\nstart = 2024-01-01\n\n\
+             [units]\nA = { name = \"A\" }\nB = { name = \"B\" }\n",
+        );
+        for i in 0..70 {
+            let reporters = if i % 2 == 0 {
+                r#"["A", "B"]"#
+            } else {
+                r#"["A"]"#
+            };
+            text += &format!(
+                "\n[indicators.{}]\nkind = \"flow\"\ntitle = \"t\"\ntitle_en = \"t\"\nreporters = {reporters}\n",
+                code(i)
+            );
+        }
+        text += "\n[objectives.o]\ntitle = \"t\"\ntitle_en = \"t\"\nmeasure = \"i01\"\ntarget = \">= 1\"\nby = 2025\n";
+        let plan = plan_from(&text).expect("a valid plan");
+        let mut memo = RowMemo::default();
+        let (mut rows, mut warned) = (0, 0);
+        for i in 0..3000usize {
+            // Runs of rows in file order, a jump now and then, a few codes
+            // in capitals, and unit B, which reports every other indicator,
+            // for a stretch now and then.
+            let which = if i % 11 == 0 { i * 7 % 73 } else { i % 73 };
+            let written = match which {
+                70.. => "nope".to_string(),
+                w if i % 17 == 0 => code(w).to_uppercase(),
+                w => code(w),
+            };
+            let unit = if i / 50 % 3 == 1 { "B" } else { "A" };
+            let cell = |text, column| Cell { text, column };
+            let row = RawRow {
+                line: i as u64 + 2,
+                unit: cell(unit, 1),
+                indicator: cell(&written, 2),
+                period: cell("2025-03", 3),
+                value: cell("5", 4),
+                note: None,
+            };
+            let source = Source {
+                file: 0,
+                line: i as u32 + 2,
+            };
+            let (mut kept, mut fresh) = (Vec::new(), Vec::new());
+            let read = plan.read_row_with(&row, DecimalMark::Point, source, &mut kept, &mut memo);
+            let anew = plan.read_row(&row, DecimalMark::Point, source, &mut fresh);
+            assert_eq!(read, anew, "{row:?}");
+            assert_eq!(kept, fresh, "{row:?}");
+            rows += usize::from(read.is_some());
+            warned += usize::from(!kept.is_empty());
+        }
+        // Both kinds of row were met: read, and warned about or refused.
+        assert!(rows > 2000 && warned > 300, "{rows} {warned}");
+    }
+
     /// The usual row's shortcut in `read_row_with` gives what the full
     /// checks give, for rows with every kind of problem and none: the
     /// same observation, and no problem it leaves unsaid.
