@@ -1616,7 +1616,7 @@ by = 2025
     fn a_memo_kept_across_rows_answers_as_a_fresh_one() {
         use crate::input::report_file::Cell;
         let code = |i: usize| {
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 format!("an-indicator-with-a-long-code-{i:02}")
             } else {
                 format!("i{i:02}")
@@ -1626,8 +1626,8 @@ by = 2025
             "[plan]\ncode = \"memo\"\ntitle = \"t\"\ntitle_en = \"t\"\nstart = 2024-01-01\n\n\
              [units]\nA = { name = \"A\" }\nB = { name = \"B\" }\n",
         );
-        for i in 0..70 {
-            let reporters = if i % 2 == 0 {
+        for i in 0..70usize {
+            let reporters = if i.is_multiple_of(2) {
                 r#"["A", "B"]"#
             } else {
                 r#"["A"]"#
@@ -1645,10 +1645,14 @@ by = 2025
             // Runs of rows in file order, a jump now and then, a few codes
             // in capitals, and unit B, which reports every other indicator,
             // for a stretch now and then.
-            let which = if i % 11 == 0 { i * 7 % 73 } else { i % 73 };
+            let which = if i.is_multiple_of(11) {
+                i * 7 % 73
+            } else {
+                i % 73
+            };
             let written = match which {
                 70.. => "nope".to_string(),
-                w if i % 17 == 0 => code(w).to_uppercase(),
+                w if i.is_multiple_of(17) => code(w).to_uppercase(),
                 w => code(w),
             };
             let unit = if i / 50 % 3 == 1 { "B" } else { "A" };
