@@ -267,16 +267,14 @@ struct Cover {
 pub struct Tracker<'p> {
     plan: &'p Plan,
     as_of: Date,
-    units: Vec<UnitId>,
-    indicators: Vec<IndicatorId>,
     /// By unit, a bit for each indicator it owes reports of (`owes`), and
     /// by indicator, its cadence's index: what each value asks, in a few
     /// lines of memory rather than in each value's indicator.
     owed: Vec<u64>,
     cadences: Vec<u8>,
-    /// By unit, indicator and year of the plan: 8 bytes each, dense, so a
-    /// value costs an index, not a hash; values outside the plan's years
-    /// owe and fill nothing.
+    /// By unit, year of the plan and indicator (`slot`): 8 bytes each,
+    /// dense, so a value costs an index, not a hash; values outside the
+    /// plan's years owe and fill nothing.
     cover: Vec<Cover>,
     first_year: i16,
     years: usize,
@@ -313,8 +311,6 @@ impl<'p> Tracker<'p> {
         Tracker {
             plan,
             as_of,
-            units: Vec::new(),
-            indicators: Vec::new(),
             owed: owed(plan, &[], &[]),
             cadences: plan
                 .indicators
@@ -353,8 +349,6 @@ impl<'p> Tracker<'p> {
 
     /// Only these units' and indicators' duties (all when a list is empty).
     pub fn only(mut self, units: &[UnitId], indicators: &[IndicatorId]) -> Self {
-        self.units = units.to_vec();
-        self.indicators = indicators.to_vec();
         self.owed = owed(self.plan, units, indicators);
         self
     }
@@ -367,7 +361,9 @@ impl<'p> Tracker<'p> {
             self.plan.indicators.len().div_ceil(64),
             indicator.0 as usize,
         );
-        self.owed[unit.0 as usize * words + i / 64] & (1 << (i % 64)) != 0
+        self.owed
+            .get(unit.0 as usize * words + i / 64)
+            .is_some_and(|word| word & (1 << (i % 64)) != 0)
     }
 
     /// Records a value and the day its file was received, if known. Values

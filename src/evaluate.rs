@@ -424,7 +424,7 @@ fn add_to(sum: &mut Decimal, n: &Decimal) {
 }
 
 /// Keeps a traced objective's value, with why it counted or not. Out of
-/// line, as `Bucket::keep_latest`: the loop of `Evaluator::add` over
+/// line, as `keep_latest`: the loop of `Evaluator::add` over
 /// millions of values keeps its registers.
 #[cold]
 #[inline(never)]
@@ -469,8 +469,10 @@ struct Place {
     /// The window's first and last days as `day` numbers.
     days: (i32, i32),
     /// The series' first slot in `Tallies` (its window's, or its first
-    /// year's), and in the latest values (for a series that does not add up).
+    /// year's), its years' count, and its first slot in the latest values
+    /// (for a series that does not add up; 0 and unused for one that does).
     slot: u32,
+    years: u32,
     latest: u32,
 }
 
@@ -554,6 +556,7 @@ impl<'p> Evaluator<'p> {
                     first_year: objective.window.start.year(),
                     days: (day(objective.window.start), day(objective.window.end)),
                     slot: width as u32,
+                    years: years as u32,
                     latest: latest.unwrap_or(0) as u32,
                 });
                 series.push(Series {
@@ -624,7 +627,7 @@ impl<'p> Evaluator<'p> {
             _ => self.learn_span(obs.period),
         };
         // A period that ends after the as-of date counts for no objective
-        // (`Series::place`): only a trace has anything to keep of it.
+        // (`Place::place`): only a trace has anything to keep of it.
         if days.1 > self.as_of_day && self.traced.is_none() {
             return;
         }
@@ -649,10 +652,14 @@ impl<'p> Evaluator<'p> {
         for place in &self.places[from as usize..to as usize] {
             let placed = place.place(obs.period, days, self.as_of_day);
             if let Ok(year) = placed {
+                debug_assert!(year < place.years as usize, "{year} of {}", place.years);
                 let tally = self.tallies.tally(obs.unit, place.slot as usize + year);
                 tally.count += 1;
-                if let (true, Value::Number(n)) = (place.adds_up, &obs.value) {
-                    add_to(&mut tally.sum, n);
+                if place.adds_up {
+                    // A flow's values are numbers (`Plan::read_value`).
+                    if let Value::Number(n) = &obs.value {
+                        add_to(&mut tally.sum, n);
+                    }
                 } else {
                     let slot = self
                         .tallies
@@ -1539,6 +1546,40 @@ mod tests {
         );
         let e = eval(&plan, &outcome, "remark-2025");
         assert_eq!(e.actual, Some(Figure::Text("ngắn".into())));
+    }
+
+    /// A flow's values are numbers, but the evaluator takes whatever it is
+    /// given: a flow given another value counts it and touches no other
+    /// series (its place among the latest values is another series').
+    #[test]
+    fn a_flow_given_a_value_that_is_no_number_touches_no_other_series() {
+        let plan = plan();
+        let mut evaluator = Evaluator::new(&plan, "2025-12-31".parse().unwrap()).by_unit();
+        let rows: [(&str, &str, Value); 3] = [
+            ("total", "2025-H1", Value::Number(d("5"))),
+            ("done", "2025-03", Value::Number(d("3"))),
+            ("done", "2025-09", Value::Text(Cow::Borrowed("x"))),
+        ];
+        for (line, (indicator, period, value)) in rows.into_iter().enumerate() {
+            evaluator.add(&Observation {
+                unit: UnitId(0),
+                indicator: plan.indicator_id(indicator).unwrap(),
+                period: period.parse().unwrap(),
+                value,
+                note: Cow::Borrowed(""),
+                source: Source {
+                    file: 0,
+                    line: line as u32 + 2,
+                },
+            });
+        }
+        let outcome = evaluator.finish();
+        let share = eval(&plan, &outcome, "share-2025");
+        assert_eq!(share.ratio, Some((d("3"), d("5"))));
+        assert_eq!(share.values, 3);
+        let total = eval(&plan, &outcome, "total-2025");
+        assert_eq!(total.actual, Some(Figure::Number(d("5"))));
+        assert_eq!(total.by_unit[0].actual, Figure::Number(d("5")));
     }
 
     #[test]

@@ -225,9 +225,10 @@ pub struct Source {
 }
 
 /// What `Plan::read_row_with` remembers from one row to the next. Texts
-/// are kept in buffers used again, or borrowed from the plan when they are
-/// its codes: an allocation for each file's indicators and periods showed
-/// in the time of ten million rows.
+/// are kept in buffers used again, within the memo (short codes), or
+/// borrowed from the plan (longer codes as declared): an allocation for
+/// each file's indicators and periods showed in the time of ten million
+/// rows.
 #[derive(Debug, Default)]
 pub struct RowMemo<'p> {
     unit: Option<UnitId>,
