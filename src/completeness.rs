@@ -357,13 +357,8 @@ impl<'p> Tracker<'p> {
     /// it, and both are among those asked about.
     #[inline]
     fn owes(&self, unit: UnitId, indicator: IndicatorId) -> bool {
-        let (words, i) = (
-            self.plan.indicators.len().div_ceil(64),
-            indicator.0 as usize,
-        );
-        self.owed
-            .get(unit.0 as usize * words + i / 64)
-            .is_some_and(|word| word & (1 << (i % 64)) != 0)
+        let (word, bit) = owed_bit(self.plan, unit, indicator);
+        self.owed.get(word).is_some_and(|w| w & bit != 0)
     }
 
     /// Records a value and the day its file was received, if known. Values
@@ -458,12 +453,9 @@ impl<'p> Tracker<'p> {
         let owed_count = owed_by_cadence
             .each_ref()
             .map(|years| years.iter().map(|(_, _, owed)| owed.len()).sum::<usize>());
-        let mut duties = Vec::with_capacity(
-            (0..plan.units.len())
-                .flat_map(|u| (0..plan.indicators.len()).map(move |i| (u, i)))
-                .filter(|&(u, i)| self.owes(UnitId(u as u32), IndicatorId(i as u32)))
-                .count(),
-        );
+        // A duty for each owed unit and indicator: a bit each in `owed`.
+        let mut duties =
+            Vec::with_capacity(self.owed.iter().map(|w| w.count_ones() as usize).sum());
         // Most duties have the same counts (every report in): their rate
         // is worked out once, not with a division for each.
         let mut last_rate: Option<Tally> = None;
@@ -631,19 +623,28 @@ const CADENCES: [Cadence; 4] = [
 /// `Tracker::owed`: by unit, a bit for each indicator whose reports it
 /// owes, among `units` and `indicators` (all when a list is empty).
 fn owed(plan: &Plan, units: &[UnitId], indicators: &[IndicatorId]) -> Vec<u64> {
-    let words = plan.indicators.len().div_ceil(64);
-    let mut owed = vec![0; plan.units.len() * words];
+    let mut owed = vec![0; plan.units.len() * plan.indicators.len().div_ceil(64)];
     for (i, indicator) in plan.indicators.iter().enumerate() {
-        if !indicators.is_empty() && !indicators.contains(&IndicatorId(i as u32)) {
+        let id = IndicatorId(i as u32);
+        if !indicators.is_empty() && !indicators.contains(&id) {
             continue;
         }
         for &unit in &indicator.reporters {
             if units.is_empty() || units.contains(&unit) {
-                owed[unit.0 as usize * words + i / 64] |= 1 << (i % 64);
+                let (word, bit) = owed_bit(plan, unit, id);
+                owed[word] |= bit;
             }
         }
     }
     owed
+}
+
+/// Where `Tracker::owed` keeps whether `unit` owes `indicator`: the word
+/// (a unit's words side by side) and the bit in it.
+#[inline]
+fn owed_bit(plan: &Plan, unit: UnitId, indicator: IndicatorId) -> (usize, u64) {
+    let (words, i) = (plan.indicators.len().div_ceil(64), indicator.0 as usize);
+    (unit.0 as usize * words + i / 64, 1 << (i % 64))
 }
 
 fn cadence_index(cadence: Cadence) -> usize {

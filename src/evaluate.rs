@@ -692,11 +692,9 @@ impl<'p> Evaluator<'p> {
                 })
                 .collect();
         }
-        self.tallies = Tallies {
-            tallies: Vec::new(),
-            latest: Vec::new(),
-            ..self.tallies
-        };
+        // Every value is in its bucket now: the flat arrays go before judging.
+        self.tallies.tallies = Vec::new();
+        self.tallies.latest = Vec::new();
         let mut evaluations = Vec::with_capacity(self.plan.objectives.len());
         let mut warnings = Vec::new();
         for (index, objective) in self.plan.objectives.iter().enumerate() {

@@ -114,6 +114,11 @@ impl IndicatorKind {
     pub fn adds_up(&self) -> bool {
         matches!(self, IndicatorKind::Flow)
     }
+
+    /// Whether its values are counts (flows and stocks), read as numbers.
+    pub fn counts(&self) -> bool {
+        matches!(self, IndicatorKind::Flow | IndicatorKind::Stock)
+    }
 }
 
 #[derive(Debug)]
@@ -288,10 +293,7 @@ impl Known {
     fn new(plan: &Plan, id: IndicatorId) -> Known {
         Known {
             id,
-            counts: matches!(
-                plan.indicator(id).kind,
-                IndicatorKind::Flow | IndicatorKind::Stock
-            ),
+            counts: plan.indicator(id).kind.counts(),
             reporter: None,
         }
     }
@@ -905,14 +907,7 @@ impl Plan {
             let value = crate::text::trim(row.value.text);
             if known.reports(self, u)
                 && !value.is_empty()
-                // `read_value`, its shortcut without a look at the indicator.
-                && let Ok(value) = if known.counts
-                    && let Some(n) = crate::number::whole_trimmed(value)
-                {
-                    Ok(Value::Number(n))
-                } else {
-                    self.read_any_value(self.indicator(known.id), value, mark)
-                }
+                && let Ok(value) = self.read_value(known.id, known.counts, value, mark)
             {
                 return Some(Observation {
                     unit: u,
@@ -1022,8 +1017,8 @@ impl Plan {
             );
         }
         let value = indicator.filter(|_| !blank).and_then(|id| {
-            let indicator = self.indicator(id);
-            self.read_value(indicator, crate::text::trim(row.value.text), mark)
+            let counts = self.indicator(id).kind.counts();
+            self.read_value(id, counts, crate::text::trim(row.value.text), mark)
                 .map_err(|message| problem(row.value.column, message, false))
                 .ok()
         });
@@ -1070,23 +1065,23 @@ impl Plan {
         })
     }
 
-    /// A row's value, as its indicator's kind reads it, from its `text`
-    /// trimmed. A whole count, most values, is read inline; the rest out
-    /// of line.
+    /// A row's value, as indicator `id`'s kind reads it, from its `text`
+    /// trimmed; `counts` is the kind's (`IndicatorKind::counts`), which the
+    /// usual row has at hand without a look at the indicator. A whole
+    /// count, most values, is read inline; the rest out of line.
     #[inline]
     fn read_value<'r>(
         &self,
-        indicator: &Indicator,
+        id: IndicatorId,
+        counts: bool,
         text: &'r str,
         mark: DecimalMark,
     ) -> Result<Value<'r>, Message> {
-        if let IndicatorKind::Flow | IndicatorKind::Stock = indicator.kind
-            && let Some(n) = crate::number::whole_trimmed(text)
-        {
+        if counts && let Some(n) = crate::number::whole_trimmed(text) {
             // Not negative: digits only.
             return Ok(Value::Number(n));
         }
-        self.read_any_value(indicator, text, mark)
+        self.read_any_value(self.indicator(id), text, mark)
     }
 
     /// `read_value` of what is not a whole count, `text` trimmed.
@@ -1225,7 +1220,7 @@ fn rule_for(
     indicators: &[Indicator],
 ) -> Result<Rule, Message> {
     let kind = |id: IndicatorId| &indicators[id.0 as usize].kind;
-    let numeric = |id: IndicatorId| matches!(kind(id), IndicatorKind::Flow | IndicatorKind::Stock);
+    let numeric = |id: IndicatorId| kind(id).counts();
     let name = |id: IndicatorId| &indicators[id.0 as usize].code;
     match (measure, target) {
         (
