@@ -72,6 +72,45 @@ impl<'r> Record<'r> {
     }
 }
 
+/// Fields taken from each record by position, the positions checked once
+/// (for a file) rather than for each field of each row: a record with
+/// enough fields gives them all, one comparison in all.
+#[derive(Clone, Copy, Debug)]
+pub struct Pick<const N: usize> {
+    at: [usize; N],
+    /// One more than the largest position: the fields a record needs.
+    needed: usize,
+}
+
+impl<const N: usize> Pick<N> {
+    pub fn new(at: [usize; N]) -> Pick<N> {
+        let needed = at.iter().max().map_or(0, |m| m + 1);
+        Pick { at, needed }
+    }
+
+    /// How many fields a record needs to give its picks.
+    pub fn needed(&self) -> usize {
+        self.needed
+    }
+
+    /// The fields at the picked positions; `None` when the record has
+    /// fewer than `needed`.
+    #[inline]
+    pub fn fields<'r>(&self, record: &Record<'r>) -> Option<[&'r [u8]; N]> {
+        if record.bounds.len() < self.needed {
+            return None;
+        }
+        Some(self.at.map(|i| {
+            // SAFETY: every `i` is below `needed` (`new`), which is no more
+            // than the record's fields, checked above; the field's range
+            // is within `base` (see `Record::get`).
+            let &(start, end) = unsafe { record.bounds.get_unchecked(i) };
+            debug_assert!(start <= end && end <= record.base.len(), "{start}..{end}");
+            unsafe { record.base.get_unchecked(start..end) }
+        }))
+    }
+}
+
 impl<'t> Records<'t> {
     pub fn new(text: &'t [u8], delimiter: u8) -> Records<'t> {
         let mut hits = Hits {

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::input::records::Records;
+use crate::input::records::{Pick, Records};
 use crate::lang::{Lang, Message};
 use crate::msg;
 use crate::number::DecimalMark;
@@ -347,7 +347,6 @@ fn read_rows(
 ) -> Option<usize> {
     let mut records = Records::new(text, dialect.delimiter);
     let columns = dialect.columns;
-    let needed = columns.iter().flatten().max().map_or(0, |m| m + 1);
     let [
         Some(unit_at),
         Some(indicator_at),
@@ -358,6 +357,15 @@ fn read_rows(
     else {
         unreachable!("required columns are checked with the header")
     };
+    // Without a note column the unit is picked twice; its second is not read.
+    let pick = Pick::new([
+        unit_at,
+        indicator_at,
+        period_at,
+        value_at,
+        note_at.unwrap_or(unit_at),
+    ]);
+    let needed = pick.needed();
     if primed {
         records.next_record();
     } else if !last {
@@ -382,18 +390,17 @@ fn read_rows(
             return Some(start);
         }
         let line = lines_before + record.line;
+        let fields = pick.fields(&record);
         // A row whose unit starts with a visible character is not blank:
         // the usual row is known so without a look at its other fields.
-        let visible_unit = record
-            .get(unit_at)
-            .and_then(|f| f.first())
-            .is_some_and(|b| !b.is_ascii_whitespace());
+        let visible_unit =
+            fields.is_some_and(|[unit, ..]| unit.first().is_some_and(|b| !b.is_ascii_whitespace()));
         if line <= dialect.header_line
             || !visible_unit && record.iter().all(|f| f.trim_ascii().is_empty())
         {
             continue;
         }
-        if record.len() < needed {
+        let Some(mut fields) = fields else {
             let found = record.len();
             on_row(Err(Diagnostic::error(
                 name,
@@ -404,7 +411,7 @@ fn read_rows(
             )
             .at(line, found + 1)));
             continue;
-        }
+        };
         // More fields than the header: a decimal comma or a delimiter
         // inside an unquoted value has split it, and every value from
         // there on would be read from the wrong column.
@@ -425,19 +432,21 @@ fn read_rows(
             .at(line, extra + 1)));
             continue;
         }
-        let field = |i: usize| -> &str {
-            let mut bytes = record.get(i).unwrap_or_default();
+        if !record.plain {
             // simd-csv drops a field's first byte when a quote follows a
             // quoted part in it (`"Đúng"x"`, found by fuzzing), and so does
             // `Records`, which cuts as it does: the rest of a character cut
             // so is dropped too. (A record without quotes is cut at ASCII
             // bytes only.)
-            while !record.plain
-                && let [first, rest @ ..] = bytes
-                && (0x80..0xc0).contains(first)
-            {
-                bytes = rest;
+            for field in &mut fields {
+                while let [first, rest @ ..] = field
+                    && (0x80..0xc0).contains(first)
+                {
+                    *field = rest;
+                }
             }
+        }
+        let [unit, indicator, period, value, note] = fields.map(|bytes| {
             debug_assert!(std::str::from_utf8(bytes).is_ok(), "{bytes:?}");
             // SAFETY: `text` is valid UTF-8 (a `str`'s, or checked so);
             // fields are cut from it at ASCII bytes (delimiter, quote, line
@@ -445,18 +454,29 @@ fn read_rows(
             // inside a character was moved past it above: every field is
             // valid UTF-8 too. Checking again cost a tenth of a report's time.
             unsafe { std::str::from_utf8_unchecked(bytes) }
-        };
-        let cell = |i: usize| Cell {
-            text: field(i),
-            column: i + 1,
-        };
+        });
         on_row(Ok(&RawRow {
             line,
-            unit: cell(unit_at),
-            indicator: cell(indicator_at),
-            period: cell(period_at),
-            value: cell(value_at),
-            note: note_at.map(cell),
+            unit: Cell {
+                text: unit,
+                column: unit_at + 1,
+            },
+            indicator: Cell {
+                text: indicator,
+                column: indicator_at + 1,
+            },
+            period: Cell {
+                text: period,
+                column: period_at + 1,
+            },
+            value: Cell {
+                text: value,
+                column: value_at + 1,
+            },
+            note: note_at.map(|at| Cell {
+                text: note,
+                column: at + 1,
+            }),
         }));
     }
 }
