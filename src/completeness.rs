@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use crate::input::plan_file::Cadence;
 use crate::model::{IndicatorId, Observation, Plan, UnitId};
-use crate::period::Period;
+use crate::period::{Part, Period};
 
 /// Where one owed report stands. Machine output uses `code()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,21 +61,21 @@ pub fn cadence_code(cadence: Cadence) -> &'static str {
 /// The periods of a cadence in one year, in order.
 pub fn periods_of(cadence: Cadence, year: i16) -> Vec<Period> {
     match cadence {
-        Cadence::Year => vec![Period::Year(year)],
-        Cadence::HalfYear => (1..=2).map(|h| Period::Half(year, h)).collect(),
-        Cadence::Quarter => (1..=4).map(|q| Period::Quarter(year, q)).collect(),
-        Cadence::Month => (1..=12).map(|m| Period::Month(year, m)).collect(),
+        Cadence::Year => vec![Period::whole_year(year)],
+        Cadence::HalfYear => (1..=2).map(|h| Period::half(year, h)).collect(),
+        Cadence::Quarter => (1..=4).map(|q| Period::quarter(year, q)).collect(),
+        Cadence::Month => (1..=12).map(|m| Period::month(year, m)).collect(),
     }
 }
 
 /// Whether `period` is one of the periods of `cadence`.
 pub fn fits(cadence: Cadence, period: Period) -> bool {
     matches!(
-        (cadence, period),
-        (Cadence::Year, Period::Year(_))
-            | (Cadence::HalfYear, Period::Half(..))
-            | (Cadence::Quarter, Period::Quarter(..))
-            | (Cadence::Month, Period::Month(..))
+        (cadence, period.part()),
+        (Cadence::Year, Part::Year)
+            | (Cadence::HalfYear, Part::Half(_))
+            | (Cadence::Quarter, Part::Quarter(_))
+            | (Cadence::Month, Part::Month(_))
     )
 }
 
@@ -388,7 +388,7 @@ impl<'p> Tracker<'p> {
         };
         let period = obs.period;
         let months = period.month_mask();
-        let end = end_bit(period);
+        let end = period.end_month_bit();
         // With no received date nothing is late: every month counts as
         // timely (the owed periods of a cadence partition the year).
         let mut timely = (months, end);
@@ -441,7 +441,7 @@ impl<'p> Tracker<'p> {
                             let due = due_date(plan, period);
                             let inside = period.end() >= plan.start && period.end() <= last;
                             (inside && due <= self.as_of)
-                                .then(|| (period, due, period.month_mask(), end_bit(period)))
+                                .then(|| (period, due, period.month_mask(), period.end_month_bit()))
                         })
                         .collect::<Vec<_>>();
                     let every = owed.iter().fold(0, |all, &(_, _, mask, _)| all | mask);
@@ -659,11 +659,6 @@ fn cadence_index(cadence: Cadence) -> usize {
 /// One year's owed periods: the months they cover together, and each with
 /// its due date, month mask and end bit.
 type OwedYear = (i16, u16, Vec<(Period, Date, u16, u16)>);
-
-/// The month a period ends in, as a mask bit.
-fn end_bit(period: Period) -> u16 {
-    1 << (period.months().1 - 1)
-}
 
 #[cfg(test)]
 mod tests {

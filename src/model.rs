@@ -1376,6 +1376,7 @@ impl Ledger {
     }
 
     /// Records an observation; `false` when it clashes with one recorded before.
+    #[inline]
     pub fn admit(&mut self, obs: &Observation) -> bool {
         let mask = self.mask_of(obs.indicator, obs.period);
         let year = obs.period.year() - self.first_year;
@@ -1461,7 +1462,7 @@ impl Ledger {
         if adds_up {
             period.month_mask()
         } else {
-            1 << (period.months().1 - 1)
+            period.end_month_bit()
         }
     }
 }

@@ -10,12 +10,25 @@ use crate::lang::Message;
 use crate::msg;
 
 /// A calendar-aligned reporting period. A value counts at its period's end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Period {
-    Year(i16),
-    Half(i16, u8),
-    Quarter(i16, u8),
-    Month(i16, u8),
+///
+/// Kept as its year and the months it covers (bit 0 = January): what the
+/// stages of a report ask of each of millions of values (the months, the
+/// last month, the year, whether two are the same) is then a bit operation
+/// or two, not a decoding of the period's form. `part` gives the form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Period {
+    year: i16,
+    /// Contiguous and non-empty: one of the forms of `Part`.
+    months: u16,
+}
+
+/// What a period is within its year: the forms of SPEC section 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Year,
+    Half(u8),
+    Quarter(u8),
+    Month(u8),
 }
 
 /// Why a period could not be read; the message names the accepted forms.
@@ -36,28 +49,81 @@ impl PeriodError {
 }
 
 impl Period {
+    /// `part` of `year`; `None` for a number the form has not (a third half).
+    pub fn new(year: i16, part: Part) -> Option<Period> {
+        let (number, count) = match part {
+            Part::Year => (1, 1),
+            Part::Half(h) => (h, 2),
+            Part::Quarter(q) => (q, 4),
+            Part::Month(m) => (m, 12),
+        };
+        if !(1..=count).contains(&number) {
+            return None;
+        }
+        let width = 12 / u16::from(count);
+        let months = ((1 << width) - 1) << (width * u16::from(number - 1));
+        Some(Period { year, months })
+    }
+
+    /// The whole of `year`.
+    pub fn whole_year(year: i16) -> Period {
+        Period {
+            year,
+            months: 0x0fff,
+        }
+    }
+
+    /// Half `h` (1 or 2) of `year`; panics on another number.
+    pub fn half(year: i16, h: u8) -> Period {
+        Period::new(year, Part::Half(h)).expect("a half is 1 or 2")
+    }
+
+    /// Quarter `q` (1 to 4) of `year`; panics on another number.
+    pub fn quarter(year: i16, q: u8) -> Period {
+        Period::new(year, Part::Quarter(q)).expect("a quarter is 1 to 4")
+    }
+
+    /// Month `m` (1 to 12) of `year`; panics on another number.
+    pub fn month(year: i16, m: u8) -> Period {
+        Period::new(year, Part::Month(m)).expect("a month is 1 to 12")
+    }
+
+    #[inline]
     pub fn year(self) -> i16 {
-        match self {
-            Period::Year(y) | Period::Half(y, _) | Period::Quarter(y, _) | Period::Month(y, _) => y,
+        self.year
+    }
+
+    /// Which part of its year the period is.
+    pub fn part(self) -> Part {
+        let first = self.months.trailing_zeros() as u8;
+        match self.months.count_ones() {
+            12 => Part::Year,
+            6 => Part::Half(first / 6 + 1),
+            3 => Part::Quarter(first / 3 + 1),
+            _ => Part::Month(first + 1),
         }
     }
 
     /// First and last month (1-12) the period covers.
+    #[inline]
     pub fn months(self) -> (u8, u8) {
-        match self {
-            Period::Year(_) => (1, 12),
-            Period::Half(_, h) => (h * 6 - 5, h * 6),
-            Period::Quarter(_, q) => (q * 3 - 2, q * 3),
-            Period::Month(_, m) => (m, m),
-        }
+        (
+            self.months.trailing_zeros() as u8 + 1,
+            16 - self.months.leading_zeros() as u8,
+        )
     }
 
     /// The months covered as a 12-bit mask (bit 0 = January), so that two
     /// periods of the same year overlap exactly when their masks intersect.
+    #[inline]
     pub fn month_mask(self) -> u16 {
-        let (first, last) = self.months();
-        let width = u16::from(last - first + 1);
-        ((1u16 << width) - 1) << (first - 1)
+        self.months
+    }
+
+    /// The last month's bit of `month_mask`.
+    #[inline]
+    pub fn end_month_bit(self) -> u16 {
+        1 << (15 - self.months.leading_zeros())
     }
 
     pub fn start(self) -> Date {
@@ -74,6 +140,41 @@ impl Period {
 
     pub fn overlaps(self, other: Period) -> bool {
         self.year() == other.year() && self.month_mask() & other.month_mask() != 0
+    }
+
+    /// The order periods always had: by form (years, halves, quarters,
+    /// months), then by year, then within the year.
+    fn order(self) -> (u32, i16, u32) {
+        (
+            12 - self.months.count_ones(),
+            self.year,
+            self.months.trailing_zeros(),
+        )
+    }
+}
+
+impl Ord for Period {
+    fn cmp(&self, other: &Period) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Period) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// As the form's name and numbers: `Month(2025, 7)`.
+impl fmt::Debug for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let y = self.year;
+        match self.part() {
+            Part::Year => write!(f, "Year({y})"),
+            Part::Half(h) => write!(f, "Half({y}, {h})"),
+            Part::Quarter(q) => write!(f, "Quarter({y}, {q})"),
+            Part::Month(m) => write!(f, "Month({y}, {m})"),
+        }
     }
 }
 
@@ -96,7 +197,7 @@ impl FromStr for Period {
             return Err(PeriodError);
         }
         let Some(rest) = rest else {
-            return Ok(Period::Year(year));
+            return Ok(Period::whole_year(year));
         };
         let number = |digits: &str, max: u8| -> Result<u8, PeriodError> {
             if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -111,9 +212,9 @@ impl FromStr for Period {
             }
         };
         match rest.as_bytes().first() {
-            Some(b'H' | b'h') => Ok(Period::Half(year, number(&rest[1..], 2)?)),
-            Some(b'Q' | b'q') => Ok(Period::Quarter(year, number(&rest[1..], 4)?)),
-            Some(b'0'..=b'9') if rest.len() == 2 => Ok(Period::Month(year, number(rest, 12)?)),
+            Some(b'H' | b'h') => Ok(Period::half(year, number(&rest[1..], 2)?)),
+            Some(b'Q' | b'q') => Ok(Period::quarter(year, number(&rest[1..], 4)?)),
+            Some(b'0'..=b'9') if rest.len() == 2 => Ok(Period::month(year, number(rest, 12)?)),
             _ => Err(PeriodError),
         }
     }
@@ -121,11 +222,12 @@ impl FromStr for Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Period::Year(y) => write!(f, "{y}"),
-            Period::Half(y, h) => write!(f, "{y}-H{h}"),
-            Period::Quarter(y, q) => write!(f, "{y}-Q{q}"),
-            Period::Month(y, m) => write!(f, "{y}-{m:02}"),
+        let y = self.year;
+        match self.part() {
+            Part::Year => write!(f, "{y}"),
+            Part::Half(h) => write!(f, "{y}-H{h}"),
+            Part::Quarter(q) => write!(f, "{y}-Q{q}"),
+            Part::Month(m) => write!(f, "{y}-{m:02}"),
         }
     }
 }
@@ -179,16 +281,56 @@ mod tests {
     /// Every period of a year covers the months the calendar gives it.
     #[test]
     fn every_period_covers_its_months() {
-        assert_eq!(Period::Year(2025).months(), (1, 12));
-        assert_eq!(Period::Half(2025, 1).months(), (1, 6));
-        assert_eq!(Period::Half(2025, 2).months(), (7, 12));
+        assert_eq!(Period::whole_year(2025).months(), (1, 12));
+        assert_eq!(Period::half(2025, 1).months(), (1, 6));
+        assert_eq!(Period::half(2025, 2).months(), (7, 12));
         for q in 1..=4 {
-            assert_eq!(Period::Quarter(2025, q).months(), (q * 3 - 2, q * 3));
+            assert_eq!(Period::quarter(2025, q).months(), (q * 3 - 2, q * 3));
         }
         for m in 1..=12 {
-            assert_eq!(Period::Month(2025, m).months(), (m, m));
+            assert_eq!(Period::month(2025, m).months(), (m, m));
         }
-        assert_eq!(Period::Quarter(2025, 3).month_mask(), 0b0001_1100_0000);
+        assert_eq!(Period::quarter(2025, 3).month_mask(), 0b0001_1100_0000);
+    }
+
+    /// Every form made from its part gives that part back; periods order
+    /// by form, then year, then place in the year (as they always did);
+    /// the last month's bit is the mask's highest; a number the form has
+    /// not makes no period.
+    #[test]
+    fn a_period_is_its_part_and_orders_by_form_year_and_place() {
+        let parts = |count: u8, form: fn(u8) -> Part| (1..=count).map(form);
+        let mut made = Vec::new();
+        for (count, form) in [
+            (1, (|_| Part::Year) as fn(u8) -> Part),
+            (2, Part::Half),
+            (4, Part::Quarter),
+            (12, Part::Month),
+        ] {
+            for year in [2024, 2025] {
+                for part in parts(count, form) {
+                    let period = Period::new(year, part).unwrap();
+                    assert_eq!(period.part(), part);
+                    assert_eq!(period.year(), year);
+                    let (_, last) = period.months();
+                    assert_eq!(period.end_month_bit(), 1 << (last - 1), "{period}");
+                    assert_eq!(period.to_string().parse::<Period>(), Ok(period));
+                    made.push(period);
+                }
+            }
+        }
+        let mut sorted = made.clone();
+        sorted.sort();
+        assert_eq!(sorted, made);
+        assert_eq!(format!("{:?}", Period::month(2025, 7)), "Month(2025, 7)");
+        for part in [
+            Part::Half(0),
+            Part::Half(3),
+            Part::Quarter(5),
+            Part::Month(13),
+        ] {
+            assert_eq!(Period::new(2025, part), None, "{part:?}");
+        }
     }
 
     #[test]

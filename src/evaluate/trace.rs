@@ -12,7 +12,7 @@ use rustc_hash::FxHashSet;
 
 use super::{Role, Verdict};
 use crate::model::{Source, UnitId, Value};
-use crate::period::Period;
+use crate::period::{Part, Period};
 
 /// How many values a thread holds before it writes them out: about 50 KB.
 const HELD: usize = 1024;
@@ -317,11 +317,11 @@ const VERDICTS: [Verdict; 5] = [
 ];
 
 fn encode(entry: &TraceEntry, out: &mut Vec<u8>) {
-    let (kind, part) = match entry.period {
-        Period::Year(_) => (0, 0),
-        Period::Half(_, h) => (1, h),
-        Period::Quarter(_, q) => (2, q),
-        Period::Month(_, m) => (3, m),
+    let (kind, part) = match entry.period.part() {
+        Part::Year => (0, 0),
+        Part::Half(h) => (1, h),
+        Part::Quarter(q) => (2, q),
+        Part::Month(m) => (3, m),
     };
     let role = ROLES.iter().position(|r| *r == entry.role);
     let verdict = VERDICTS.iter().position(|v| *v == entry.verdict);
@@ -358,13 +358,14 @@ fn decode(reader: &mut impl BufRead) -> io::Result<TraceEntry> {
     let [role, verdict, tag, kind, part, y0, y1, rest @ ..] = head;
     let u32_at = |i: usize| u32::from_le_bytes(rest[i..i + 4].try_into().expect("4 bytes"));
     let year = i16::from_le_bytes([y0, y1]);
-    let period = match kind {
-        0 => Period::Year(year),
-        1 => Period::Half(year, part),
-        2 => Period::Quarter(year, part),
-        3 => Period::Month(year, part),
+    let part = match kind {
+        0 => Part::Year,
+        1 => Part::Half(part),
+        2 => Part::Quarter(part),
+        3 => Part::Month(part),
         _ => return Err(bad()),
     };
+    let period = Period::new(year, part).ok_or_else(bad)?;
     let mut word = [0u8; 8];
     let value = match tag {
         0 => {
@@ -409,10 +410,10 @@ mod tests {
                 role: ROLES[n as usize % 3],
                 unit: UnitId(n % 7),
                 period: [
-                    Period::Year(2025),
-                    Period::Half(2025, 2),
-                    Period::Quarter(2026, 3),
-                    Period::Month(2027, 12),
+                    Period::whole_year(2025),
+                    Period::half(2025, 2),
+                    Period::quarter(2026, 3),
+                    Period::month(2027, 12),
                 ][n as usize % 4],
                 value: match n % 3 {
                     0 => Value::Number(Decimal::new(-i64::from(n) * 1001, n % 5)),

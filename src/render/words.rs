@@ -10,7 +10,7 @@ use crate::evaluate::{Evaluation, Figure, Outcome, Status, Warning, YearResult};
 use crate::input::plan_file::Cadence;
 use crate::lang::Lang;
 use crate::model::{IndicatorKind, Measure, Objective, Plan, Rule, UnitId};
-use crate::period::Period;
+use crate::period::{Part, Period};
 use crate::target::Bound;
 
 /// A count with its noun: "1 value", "2 values"; Vietnamese nouns do not
@@ -120,16 +120,17 @@ impl<'a> Words<'a> {
     /// A period in a sentence: `2025-H1`, or in Vietnamese as offices say
     /// it, "6 tháng đầu năm 2025", "quý III/2025", "tháng 7/2025".
     pub fn period(&self, period: Period) -> String {
-        match (self.lang, period) {
-            (Lang::En, p) => p.to_string(),
-            (Lang::Vi, Period::Year(y)) => format!("năm {y}"),
-            (Lang::Vi, Period::Half(y, 1)) => format!("6 tháng đầu năm {y}"),
-            (Lang::Vi, Period::Half(y, _)) => format!("6 tháng cuối năm {y}"),
-            (Lang::Vi, Period::Quarter(y, q)) => {
+        let y = period.year();
+        match (self.lang, period.part()) {
+            (Lang::En, _) => period.to_string(),
+            (Lang::Vi, Part::Year) => format!("năm {y}"),
+            (Lang::Vi, Part::Half(1)) => format!("6 tháng đầu năm {y}"),
+            (Lang::Vi, Part::Half(_)) => format!("6 tháng cuối năm {y}"),
+            (Lang::Vi, Part::Quarter(q)) => {
                 let roman = ["I", "II", "III", "IV"][usize::from(q.clamp(1, 4)) - 1];
                 format!("quý {roman}/{y}")
             }
-            (Lang::Vi, Period::Month(y, m)) => format!("tháng {m}/{y}"),
+            (Lang::Vi, Part::Month(m)) => format!("tháng {m}/{y}"),
         }
     }
 

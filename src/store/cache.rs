@@ -36,7 +36,7 @@ use super::{Reports, temp_file_in};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::lang::Message;
 use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId, Value};
-use crate::period::Period;
+use crate::period::{Part, Period};
 
 /// Changes whenever the layout below changes.
 const MAGIC: &[u8] = b"track values cache 6\n";
@@ -820,11 +820,11 @@ fn checksum(bytes: &[u8]) -> u64 {
 }
 
 fn period_code(period: Period) -> u64 {
-    let (kind, part) = match period {
-        Period::Year(_) => (0, 0),
-        Period::Half(_, h) => (1, h),
-        Period::Quarter(_, q) => (2, q),
-        Period::Month(_, m) => (3, m),
+    let (kind, part) = match period.part() {
+        Part::Year => (0, 0),
+        Part::Half(h) => (1, h),
+        Part::Quarter(q) => (2, q),
+        Part::Month(m) => (3, m),
     };
     (u64::from(period.year() as u16) << 6) | (kind << 4) | u64::from(part)
 }
@@ -832,14 +832,14 @@ fn period_code(period: Period) -> u64 {
 fn period_from(code: u64) -> Option<Period> {
     let year = u16::try_from(code >> 6).ok()? as i16;
     let part = (code & 15) as u8;
-    let period = match (code >> 4) & 3 {
-        0 if part == 0 => Period::Year(year),
-        1 if (1..=2).contains(&part) => Period::Half(year, part),
-        2 if (1..=4).contains(&part) => Period::Quarter(year, part),
-        3 if (1..=12).contains(&part) => Period::Month(year, part),
+    let part = match (code >> 4) & 3 {
+        0 if part == 0 => Part::Year,
+        1 => Part::Half(part),
+        2 => Part::Quarter(part),
+        3 => Part::Month(part),
         _ => return None,
     };
-    Some(period)
+    Period::new(year, part)
 }
 
 fn zigzag(n: i64) -> u64 {

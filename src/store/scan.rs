@@ -1287,7 +1287,7 @@ mod tests {
         let mut sides = Vec::new();
         for unit in [UnitId(0), UnitId(1)] {
             for month in 1..=24u8 {
-                let period = Period::Month(2024 + i16::from(month > 12), (month - 1) % 12 + 1);
+                let period = Period::month(2024 + i16::from(month > 12), (month - 1) % 12 + 1);
                 // Above in one month of three.
                 let (d, t) = if month % 3 == 0 { (7, 5) } else { (3, 5) };
                 sides.push((unit, period, done, d));
