@@ -920,7 +920,7 @@ impl Plan {
             }
         }
         let parsed = parsed.map(|(p, _)| p);
-        self.check_row(row, mark, source, problems, (unit, indicator, parsed))
+        self.check_row(*row, mark, source, problems, (unit, indicator, parsed))
     }
 
     /// Whether a period falls within the plan's years.
@@ -936,7 +936,7 @@ impl Plan {
     #[inline(never)]
     fn check_row<'r>(
         &self,
-        row: &RawRow<'r>,
+        row: RawRow<'r>,
         mark: DecimalMark,
         source: Source,
         problems: &mut Vec<CellProblem>,
