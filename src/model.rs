@@ -338,6 +338,35 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl<'p> RowMemo<'p> {
+    /// The unit of a row whose unit is not the last row's. Out of line,
+    /// as the other misses: the usual row's code keeps its registers.
+    #[cold]
+    #[inline(never)]
+    fn learn_unit(&mut self, plan: &Plan, text: &str) -> Option<UnitId> {
+        self.unit = plan.unit_id(text);
+        self.unit_text.clear();
+        self.unit_text.push_str(text);
+        self.unit
+    }
+
+    /// The period of a row whose period is not the last row's, and
+    /// whether it is within the plan's years.
+    #[cold]
+    #[inline(never)]
+    fn learn_period(
+        &mut self,
+        plan: &Plan,
+        text: &str,
+    ) -> Result<(Period, bool), crate::period::PeriodError> {
+        text.parse::<Period>().map(|p| {
+            let known = (p, plan.within_years(p));
+            self.period = Some(known);
+            self.period_text.clear();
+            self.period_text.push_str(text);
+            known
+        })
+    }
+
     /// The place after `at` in `indicators`, round to the start (not `%`:
     /// a division is slow, for each of millions of rows).
     #[inline]
@@ -883,22 +912,11 @@ impl Plan {
     ) -> Option<Observation<'r>> {
         let unit = match memo.unit {
             Some(id) if same_text(&memo.unit_text, row.unit.text) => Some(id),
-            _ => {
-                memo.unit = self.unit_id(row.unit.text);
-                memo.unit_text.clear();
-                memo.unit_text.push_str(row.unit.text);
-                memo.unit
-            }
+            _ => memo.learn_unit(self, row.unit.text),
         };
         let parsed = match memo.period {
             Some(known) if same_text(&memo.period_text, row.period.text) => Ok(known),
-            _ => row.period.text.parse::<Period>().map(|p| {
-                let known = (p, self.within_years(p));
-                memo.period = Some(known);
-                memo.period_text.clear();
-                memo.period_text.push_str(row.period.text);
-                known
-            }),
+            _ => memo.learn_period(self, row.period.text),
         };
         let known = memo.indicator(self, row.indicator.text);
         let indicator = known.as_ref().map(|k| k.id);

@@ -639,7 +639,12 @@ impl<'a> Pass<'a> {
             names: reports
                 .files
                 .iter()
-                .map(|r| r.path.display().to_string())
+                // `display` goes through its lossy decoding even for a
+                // UTF-8 path: a few thousand instructions a file.
+                .map(|r| match r.path.to_str() {
+                    Some(path) => path.to_string(),
+                    None => r.path.display().to_string(),
+                })
                 .collect(),
             ratio_pairs: RatioCheck::new(plan),
         }
