@@ -249,17 +249,20 @@ impl Tallies {
     #[inline(always)]
     fn tally(&mut self, unit: UnitId, slot: usize) -> &mut Tally {
         let i = unit.0 as usize * self.width + slot;
-        if i >= self.tallies.len() {
-            self.make_room(unit);
+        // One test of the length where the room is there, as it mostly is.
+        if i < self.tallies.len() {
+            return &mut self.tallies[i];
         }
+        self.make_room(unit);
         &mut self.tallies[i]
     }
 
     fn latest_mut(&mut self, unit: UnitId, slot: usize) -> &mut Option<Box<Latest>> {
         let i = unit.0 as usize * self.latest_width + slot;
-        if i >= self.latest.len() {
-            self.make_room(unit);
+        if i < self.latest.len() {
+            return &mut self.latest[i];
         }
+        self.make_room(unit);
         &mut self.latest[i]
     }
 
@@ -645,9 +648,25 @@ impl<'p> Evaluator<'p> {
         (span, days)
     }
 
-    /// `add` of a value that may count.
+    /// `add` of a value that may count: its series by place, and the
+    /// trace when there is one (a separate copy of the loop, so that the
+    /// usual one asks nothing of it for each place).
     #[inline(never)]
     fn add_within(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32)) {
+        if self.traced.is_some() {
+            self.add_places::<true>(obs, span, days);
+        } else {
+            self.add_places::<false>(obs, span, days);
+        }
+    }
+
+    #[inline(always)]
+    fn add_places<const TRACED: bool>(
+        &mut self,
+        obs: &Observation,
+        span: (Date, Date),
+        days: (i32, i32),
+    ) {
         let (from, to) = self.by_indicator[obs.indicator.0 as usize];
         for place in &self.places[from as usize..to as usize] {
             let placed = place.place(obs.period, days, self.as_of_day);
@@ -667,7 +686,7 @@ impl<'p> Evaluator<'p> {
                     keep_latest(slot, obs, span.1);
                 }
             }
-            if self.traced == Some(place.objective) {
+            if TRACED && self.traced == Some(place.objective) {
                 trace_value(&mut self.trace, place.role, obs, placed);
             }
         }
