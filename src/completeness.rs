@@ -329,11 +329,10 @@ impl<'p> Tracker<'p> {
         let year = usize::try_from(year - self.first_year)
             .ok()
             .filter(|&y| y < self.years)?;
-        // A unit's year side by side, as its file gives them.
-        Some(
-            (unit.0 as usize * self.years + year) * self.plan.indicators.len()
-                + indicator.0 as usize,
-        )
+        // A unit's year side by side, as its file gives them; `cadences`
+        // has one for each indicator, and its length at hand.
+        let indicators = self.cadences.len();
+        Some((unit.0 as usize * self.years + year) * indicators + indicator.0 as usize)
     }
 
     /// Takes in what another tracker of the same plan and date (another
@@ -361,9 +360,10 @@ impl<'p> Tracker<'p> {
         self.owed.get(word).is_some_and(|w| w & bit != 0)
     }
 
-    /// Records a value and the day its file was received, if known. Values
-    /// from units not expected to report the indicator owe nothing and are
-    /// left out (validation already warned about them).
+    /// Records a value and the day its file was received, if known. A
+    /// value from a unit not expected to report the indicator (validation
+    /// warned about it) is recorded too, where nothing reads it: `finish`
+    /// looks only at what is owed. One test less for each value.
     #[inline]
     pub fn add(&mut self, obs: &Observation, received: Option<Date>) {
         // A period that starts after the as-of date covers no month of a
@@ -380,9 +380,6 @@ impl<'p> Tracker<'p> {
     /// `add` of a value that may cover an owed period.
     #[inline(never)]
     fn add_owed(&mut self, obs: &Observation, received: Option<Date>) {
-        if !self.owes(obs.unit, obs.indicator) {
-            return;
-        }
         let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
             return;
         };
