@@ -1269,19 +1269,37 @@ mod tests {
                 crate::model::IndicatorKind::Text => Value::Text(Cow::Owned(value.to_string())),
                 _ => Value::Number(d(value)),
             };
-            evaluator.add(&Observation {
-                unit: plan.unit_id(unit).unwrap(),
+            evaluator.add(&observation(
+                plan.unit_id(unit).unwrap(),
                 indicator,
-                period: period.parse().unwrap(),
+                period,
                 value,
-                note: Cow::Borrowed(""),
-                source: Source {
-                    file: 0,
-                    line: line as u32 + 2,
-                },
-            });
+                line,
+            ));
         }
         evaluator.finish()
+    }
+
+    /// The value of a report's row `index` (its line: `index + 2`, after
+    /// the header), without a note.
+    fn observation(
+        unit: UnitId,
+        indicator: IndicatorId,
+        period: &str,
+        value: Value<'static>,
+        index: usize,
+    ) -> Observation<'static> {
+        Observation {
+            unit,
+            indicator,
+            period: period.parse().unwrap(),
+            value,
+            note: Cow::Borrowed(""),
+            source: Source {
+                file: 0,
+                line: index as u32 + 2,
+            },
+        }
     }
 
     fn eval<'o>(plan: &Plan, outcome: &'o Outcome, code: &str) -> &'o Evaluation {
@@ -1578,17 +1596,8 @@ mod tests {
             ("done", "2025-09", Value::Text(Cow::Borrowed("x"))),
         ];
         for (line, (indicator, period, value)) in rows.into_iter().enumerate() {
-            evaluator.add(&Observation {
-                unit: UnitId(0),
-                indicator: plan.indicator_id(indicator).unwrap(),
-                period: period.parse().unwrap(),
-                value,
-                note: Cow::Borrowed(""),
-                source: Source {
-                    file: 0,
-                    line: line as u32 + 2,
-                },
-            });
+            let indicator = plan.indicator_id(indicator).unwrap();
+            evaluator.add(&observation(UnitId(0), indicator, period, value, line));
         }
         let outcome = evaluator.finish();
         let share = eval(&plan, &outcome, "share-2025");
@@ -1661,17 +1670,8 @@ mod tests {
         let mut evaluator = Evaluator::new(&plan, "2025-06-30".parse().unwrap()).trace(id);
         let total = plan.indicator_id("total").unwrap();
         for (line, period) in ["2023", "2024-H1", "2025-H1", "2025-H2"].iter().enumerate() {
-            evaluator.add(&Observation {
-                unit: UnitId(0),
-                indicator: total,
-                period: period.parse().unwrap(),
-                value: Value::Number(Decimal::ONE),
-                note: Cow::Borrowed(""),
-                source: Source {
-                    file: 0,
-                    line: line as u32 + 2,
-                },
-            });
+            let value = Value::Number(Decimal::ONE);
+            evaluator.add(&observation(UnitId(0), total, period, value, line));
         }
         let verdicts: Vec<Verdict> = evaluator
             .finish()
