@@ -9,10 +9,12 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+use crate::lang::Message;
 use crate::model::{
     IndicatorId, Measure, Objective, ObjectiveId, Observation, Plan, Rule, Source, UnitId, Value,
     Window,
 };
+use crate::msg;
 use crate::period::{Period, days_inclusive};
 use crate::target::Bound;
 
@@ -287,13 +289,17 @@ impl Tallies {
         }
     }
 
-    /// Takes in another thread's aggregates of the same plan.
-    fn merge(&mut self, other: Tallies) {
+    /// Takes in another thread's aggregates of the same plan. The first
+    /// slot whose sum would pass Decimal's range, if one would.
+    fn merge(&mut self, other: Tallies) -> Option<usize> {
+        let mut too_large = None;
         let width = self.width.max(1);
         for (i, theirs) in other.tallies.iter().enumerate() {
             if theirs.count > 0 {
                 let mine = self.tally(UnitId((i / width) as u32), i % width);
-                add_to(&mut mine.sum, &theirs.sum);
+                if !add_to(&mut mine.sum, &theirs.sum) {
+                    too_large = too_large.or(Some(i % width));
+                }
                 mine.count += theirs.count;
             }
         }
@@ -306,6 +312,7 @@ impl Tallies {
                 }
             }
         }
+        too_large
     }
 
     /// Slot `slot`'s aggregates of every unit, as a bucket; latest values
@@ -413,17 +420,34 @@ fn day(date: Date) -> i32 {
 /// `*sum += *n`, with a shortcut for what most sums are: whole numbers,
 /// not negative, added as integers (Decimal's addition aligns scales and
 /// costs a hundred instructions). The same value and scale either way.
+/// False, and `sum` unchanged, when the sum would pass Decimal's range
+/// (about ±7.9 × 10^28): values a user typed can, and that must be an
+/// error that says where, not a panic.
 #[inline]
-fn add_to(sum: &mut Decimal, n: &Decimal) {
+#[must_use]
+fn add_to(sum: &mut Decimal, n: &Decimal) -> bool {
     if sum.scale() == 0 && n.scale() == 0 && !sum.is_sign_negative() && !n.is_sign_negative() {
         // Both below 2^96, so the i128 cannot overflow.
         let total = sum.mantissa() + n.mantissa();
         if total < 1 << 96 {
             *sum = Decimal::from_i128_with_scale(total, 0);
-            return;
+            return true;
         }
     }
-    *sum += *n;
+    add_slowly(sum, n)
+}
+
+/// `add_to` of fractions, negative numbers and sums near 2^96: Decimal's
+/// checked addition, out of the loop over values.
+#[inline(never)]
+fn add_slowly(sum: &mut Decimal, n: &Decimal) -> bool {
+    match sum.checked_add(*n) {
+        Some(total) => {
+            *sum = total;
+            true
+        }
+        None => false,
+    }
 }
 
 /// Keeps a traced objective's value, with why it counted or not. Out of
@@ -451,6 +475,7 @@ fn trace_value(
 struct Series {
     objective: ObjectiveId,
     role: Role,
+    indicator: IndicatorId,
     adds_up: bool,
     /// Its first slots in `Tallies` (see `Place`), and its years.
     slot: usize,
@@ -521,6 +546,58 @@ pub struct Evaluator<'p> {
     /// The last period's first and last day: rows come grouped by period.
     last_span: Option<(Period, Span)>,
     as_of_day: i32,
+    /// The first sum that would have passed Decimal's range.
+    too_large: Option<TooLarge>,
+}
+
+/// An objective with a figure past the largest number `track` holds
+/// (Decimal's range, about ±7.9 × 10^28): it cannot be judged, and the
+/// run says so instead of panicking or printing a wrong figure.
+/// `indicator` is the one whose values added up past it; none when a
+/// figure worked out in judging (a total of units, a percent, a share)
+/// did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TooLarge {
+    pub objective: ObjectiveId,
+    pub indicator: Option<IndicatorId>,
+}
+
+impl TooLarge {
+    /// Why the run stops, in both languages.
+    pub fn message(&self, plan: &Plan) -> Message {
+        let objective = &plan.objective(self.objective).code;
+        match self.indicator {
+            Some(indicator) => msg!(
+                "objective `{objective}` cannot be judged: the values of `{0}` it counts add up past \
+                 7.9 × 10^28, the largest number track holds; check them (`track export` lists each \
+                 with its file and line)",
+                "không đánh giá được mục tiêu `{objective}`: tổng các giá trị của `{0}` vượt quá \
+                 7,9 × 10^28, số lớn nhất mà track lưu được; hãy kiểm tra các giá trị này \
+                 (`track export` liệt kê từng giá trị cùng tệp và dòng)",
+                plan.indicator(indicator).code
+            ),
+            None => msg!(
+                "objective `{objective}` cannot be judged: a figure worked out from its values passes \
+                 7.9 × 10^28, the largest number track holds; check the values it counts \
+                 (`track export` lists each with its file and line)",
+                "không đánh giá được mục tiêu `{objective}`: một số liệu tính từ các giá trị của mục tiêu \
+                 vượt quá 7,9 × 10^28, số lớn nhất mà track lưu được; hãy kiểm tra các giá trị này \
+                 (`track export` liệt kê từng giá trị cùng tệp và dòng)"
+            ),
+        }
+    }
+}
+
+/// Notes a sum past range; the run reports the first objective's. Out of
+/// line: it never happens in a sound store.
+#[cold]
+#[inline(never)]
+fn too_large(first: &mut Option<TooLarge>, objective: ObjectiveId, indicator: IndicatorId) {
+    let found = TooLarge {
+        objective,
+        indicator: Some(indicator),
+    };
+    *first = Some(first.map_or(found, |first| first.min(found)));
 }
 
 impl<'p> Evaluator<'p> {
@@ -565,6 +642,7 @@ impl<'p> Evaluator<'p> {
                 series.push(Series {
                     objective: id,
                     role,
+                    indicator,
                     adds_up,
                     slot: width,
                     latest,
@@ -604,6 +682,7 @@ impl<'p> Evaluator<'p> {
             trace: Recorder::new(),
             last_span: None,
             as_of_day: day(as_of),
+            too_large: None,
         }
     }
 
@@ -676,8 +755,10 @@ impl<'p> Evaluator<'p> {
                 tally.count += 1;
                 if place.adds_up {
                     // A flow's values are numbers (`Plan::read_value`).
-                    if let Value::Number(n) = &obs.value {
-                        add_to(&mut tally.sum, n);
+                    if let Value::Number(n) = &obs.value
+                        && !add_to(&mut tally.sum, n)
+                    {
+                        too_large(&mut self.too_large, place.objective, obs.indicator);
                     }
                 } else {
                     let slot = self
@@ -697,12 +778,30 @@ impl<'p> Evaluator<'p> {
     /// latest value is chosen by date and then source, so the result does
     /// not depend on how files were shared out.
     pub fn merge(&mut self, other: Evaluator) {
-        self.tallies.merge(other.tallies);
+        let summed = self.tallies.merge(other.tallies).map(|slot| {
+            let series = self
+                .series
+                .iter()
+                .find(|s| (s.slot..s.slot + s.years).contains(&slot))
+                .expect("every slot belongs to a series");
+            TooLarge {
+                objective: series.objective,
+                indicator: Some(series.indicator),
+            }
+        });
+        self.too_large = [self.too_large, other.too_large, summed]
+            .into_iter()
+            .flatten()
+            .min();
         self.trace.merge(other.trace);
     }
 
-    /// Judges every objective.
-    pub fn finish(mut self) -> Outcome {
+    /// Judges every objective; fails with the first one a figure of which
+    /// passes the largest number `track` holds.
+    pub fn finish(mut self) -> Result<Outcome, TooLarge> {
+        if let Some(too_large) = self.too_large {
+            return Err(too_large);
+        }
         for series in &mut self.series {
             series.buckets = (0..series.years)
                 .map(|year| {
@@ -725,7 +824,11 @@ impl<'p> Evaluator<'p> {
                 &series,
                 (self.as_of, self.plan.tolerance),
                 self.by_unit,
-            );
+            )
+            .map_err(|Overflow| TooLarge {
+                objective: id,
+                indicator: None,
+            })?;
             if evaluation.status.severity() > Severity::Ok {
                 warnings.push(Warning::Objective(id));
             }
@@ -740,12 +843,12 @@ impl<'p> Evaluator<'p> {
             evaluations.push(evaluation);
         }
         let kept = self.kept();
-        Outcome {
+        Ok(Outcome {
             as_of: self.as_of,
             evaluations,
             warnings,
             trace: self.trace.finish(kept),
-        }
+        })
     }
 
     /// Which values of the traced objective still count once every file
@@ -782,16 +885,39 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// A figure worked out in judging passed Decimal's range.
+struct Overflow;
+
+/// Decimal's arithmetic, checked: figures from values a user typed can
+/// pass its range, and its operators panic then.
+fn add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_add(b).ok_or(Overflow)
+}
+
+fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_sub(b).ok_or(Overflow)
+}
+
+fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_mul(b).ok_or(Overflow)
+}
+
+/// `a / b` for a `b` known not to be zero.
+fn div(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_div(b).ok_or(Overflow)
+}
+
 /// A series' total in one bucket: flows add up, the others sum each unit's
 /// latest value. `None` when no value counted.
-fn total(series: &Series, bucket: usize) -> Option<Decimal> {
-    let units = series.buckets.get(bucket)?;
-    let mut values = units
-        .values()
-        .filter_map(|acc| unit_total(series, acc))
-        .peekable();
-    values.peek()?;
-    Some(values.sum())
+fn total(series: &Series, bucket: usize) -> Result<Option<Decimal>, Overflow> {
+    let Some(units) = series.buckets.get(bucket) else {
+        return Ok(None);
+    };
+    let mut total = None;
+    for value in units.values().filter_map(|acc| unit_total(series, acc)) {
+        total = Some(add(total.unwrap_or(Decimal::ZERO), value)?);
+    }
+    Ok(total)
 }
 
 fn unit_total(series: &Series, acc: Acc) -> Option<Decimal> {
@@ -825,7 +951,7 @@ fn judge(
     series: &[&Series],
     (as_of, tolerance): (Date, Decimal),
     units: bool,
-) -> Evaluation {
+) -> Result<Evaluation, Overflow> {
     let mut e = Evaluation {
         objective: id,
         status: Status::NoData,
@@ -848,14 +974,14 @@ fn judge(
     match objective.rule {
         Rule::Count(bound) => {
             let s = series[0];
-            let count = judge_count(total(s, 0), bound, window, as_of, tolerance);
+            let count = judge_count(total(s, 0)?, bound, window, as_of, tolerance)?;
             count.apply(&mut e);
             if units {
                 e.by_unit = by_unit(s, 0);
             }
         }
         Rule::PerYear(bound) => {
-            judge_per_year(&mut e, series[0], bound, window, as_of, tolerance);
+            judge_per_year(&mut e, series[0], bound, window, as_of, tolerance)?;
             if units && let Some(index) = e.years.len().checked_sub(1) {
                 e.by_unit = by_unit(series[0], index);
             }
@@ -863,9 +989,9 @@ fn judge(
         Rule::Ratio(bound) => {
             judge_ratio(
                 &mut e, series[0], series[1], bound, window, as_of, tolerance,
-            );
+            )?;
             if units {
-                e.by_unit = ratio_by_unit(series[0], series[1]);
+                e.by_unit = ratio_by_unit(series[0], series[1])?;
             }
         }
         Rule::Ordinal { rank: required } => {
@@ -909,7 +1035,7 @@ fn judge(
             }
         }
     }
-    e
+    Ok(e)
 }
 
 /// The judgement of a count over a window (also one year of a per-year
@@ -948,19 +1074,19 @@ fn judge_count(
     window: Window,
     as_of: Date,
     tolerance: Decimal,
-) -> CountJudgement {
+) -> Result<CountJudgement, Overflow> {
     let days = (
         days_inclusive(window.start, as_of.min(window.end)),
         days_inclusive(window.start, window.end),
     );
     let (elapsed_days, total_days) = (Decimal::from(days.0), Decimal::from(days.1));
-    let expected = bound.low * elapsed_days / total_days;
+    let expected = div(mul(bound.low, elapsed_days)?, total_days)?;
     let halves_left = halves_left(window, as_of);
     let mut j = CountJudgement {
         status: Status::NoData,
         actual,
         expected,
-        at_risk_from: tolerance * expected,
+        at_risk_from: mul(tolerance, expected)?,
         days,
         gap: None,
         share: None,
@@ -968,24 +1094,26 @@ fn judge_count(
         needed_per_half_year: None,
         halves_left,
     };
-    let Some(actual) = actual else { return j };
+    let Some(actual) = actual else { return Ok(j) };
     let met = bound.holds(actual);
     let gap = if met {
         Decimal::ZERO
     } else {
-        (bound.low - actual).max(Decimal::ZERO)
+        sub(bound.low, actual)?.max(Decimal::ZERO)
     };
     j.gap = Some(gap);
-    j.share = (!bound.low.is_zero()).then(|| actual / bound.low * Decimal::ONE_HUNDRED);
+    if !bound.low.is_zero() {
+        j.share = Some(mul(div(actual, bound.low)?, Decimal::ONE_HUNDRED)?);
+    }
     j.above_range = met && bound.exceeded(actual);
     // Compared without dividing, so that exactly on the line is exact.
     j.status = if met {
         Status::Met
     } else if as_of > window.end {
         Status::Missed
-    } else if actual * total_days >= bound.low * elapsed_days {
+    } else if mul(actual, total_days)? >= mul(bound.low, elapsed_days)? {
         Status::OnTrack
-    } else if actual * total_days >= tolerance * bound.low * elapsed_days {
+    } else if mul(actual, total_days)? >= mul(mul(tolerance, bound.low)?, elapsed_days)? {
         Status::AtRisk
     } else {
         Status::OffTrack
@@ -993,9 +1121,9 @@ fn judge_count(
     if !met && halves_left > 0 {
         // A strict bound at exactly its value still needs a little more;
         // the gap is 0 then, and so is what is needed per half year.
-        j.needed_per_half_year = Some(gap / Decimal::from(halves_left));
+        j.needed_per_half_year = Some(div(gap, Decimal::from(halves_left))?);
     }
-    j
+    Ok(j)
 }
 
 /// Half years (January-June, July-December) still to come between the
@@ -1020,7 +1148,7 @@ fn judge_per_year(
     window: Window,
     as_of: Date,
     tolerance: Decimal,
-) {
+) -> Result<(), Overflow> {
     let first = window.start.year();
     let mut current = None;
     for (index, _) in s.buckets.iter().enumerate() {
@@ -1036,7 +1164,7 @@ fn judge_per_year(
         if year_window.start > as_of {
             break;
         }
-        let judged = judge_count(total(s, index), bound, year_window, as_of, tolerance);
+        let judged = judge_count(total(s, index)?, bound, year_window, as_of, tolerance)?;
         e.years.push(YearResult {
             year,
             actual: judged.actual,
@@ -1048,7 +1176,7 @@ fn judge_per_year(
         current = Some(judged);
     }
     let Some(judged) = current else {
-        return;
+        return Ok(());
     };
     judged.apply(e);
     if as_of > window.end {
@@ -1060,6 +1188,7 @@ fn judge_per_year(
             (true, false) => Status::Missed,
         };
     }
+    Ok(())
 }
 
 fn judge_ratio(
@@ -1070,44 +1199,53 @@ fn judge_ratio(
     window: Window,
     as_of: Date,
     tolerance: Decimal,
-) {
+) -> Result<(), Overflow> {
+    let at_risk_from = mul(tolerance, bound.low)?;
     e.expected = Some(Figure::Percent(bound.low));
-    e.at_risk_from = Some(tolerance * bound.low);
+    e.at_risk_from = Some(at_risk_from);
     e.halves_left = halves_left(window, as_of);
     let (num, den) = (
-        total(numerator, 0).unwrap_or_default(),
-        total(denominator, 0),
+        total(numerator, 0)?.unwrap_or_default(),
+        total(denominator, 0)?,
     );
     let Some(den) = den.filter(|d| !d.is_zero()) else {
-        return;
+        return Ok(());
     };
-    let percent = num * Decimal::ONE_HUNDRED / den;
-    let hundred_num = num * Decimal::ONE_HUNDRED;
+    let hundred_num = mul(num, Decimal::ONE_HUNDRED)?;
+    let percent = div(hundred_num, den)?;
+    let low_den = mul(bound.low, den)?;
     let met = if bound.strict {
-        hundred_num > bound.low * den
+        hundred_num > low_den
     } else {
-        hundred_num >= bound.low * den
+        hundred_num >= low_den
     };
     e.actual = Some(Figure::Percent(percent));
     e.ratio = Some((num, den));
     e.gap = Some(if met {
         Decimal::ZERO
     } else {
-        (bound.low - percent).max(Decimal::ZERO)
+        sub(bound.low, percent)?.max(Decimal::ZERO)
     });
-    e.share = (!bound.low.is_zero()).then(|| percent / bound.low * Decimal::ONE_HUNDRED);
-    e.above_range = met && bound.high.is_some_and(|h| hundred_num > h * den);
+    if !bound.low.is_zero() {
+        e.share = Some(mul(div(percent, bound.low)?, Decimal::ONE_HUNDRED)?);
+    }
+    e.above_range = met
+        && match bound.high {
+            Some(high) => hundred_num > mul(high, den)?,
+            None => false,
+        };
     e.status = if met {
         Status::Met
     } else if as_of > window.end {
         Status::Missed
-    } else if hundred_num >= bound.low * den {
+    } else if hundred_num >= low_den {
         Status::OnTrack
-    } else if hundred_num >= tolerance * bound.low * den {
+    } else if hundred_num >= mul(at_risk_from, den)? {
         Status::AtRisk
     } else {
         Status::OffTrack
     };
+    Ok(())
 }
 
 fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
@@ -1136,31 +1274,32 @@ fn by_unit(s: &Series, bucket: usize) -> Vec<UnitResult> {
     results
 }
 
-fn ratio_by_unit(numerator: &Series, denominator: &Series) -> Vec<UnitResult> {
+fn ratio_by_unit(numerator: &Series, denominator: &Series) -> Result<Vec<UnitResult>, Overflow> {
     let mut units: Vec<UnitId> = numerator.buckets[0]
         .keys()
         .chain(denominator.buckets[0].keys())
         .collect();
     units.sort_unstable();
     units.dedup();
-    units
-        .into_iter()
-        .filter_map(|unit| {
-            let num = numerator.buckets[0]
-                .get(&unit)
-                .and_then(|a| unit_total(numerator, a))
-                .unwrap_or_default();
-            let den = denominator.buckets[0]
-                .get(&unit)
-                .and_then(|a| unit_total(denominator, a))?;
-            let percent = (!den.is_zero()).then(|| num * Decimal::ONE_HUNDRED / den)?;
-            Some(UnitResult {
-                unit,
-                actual: Figure::Percent(percent),
-                ratio: Some((num, den)),
-            })
-        })
-        .collect()
+    let mut results = Vec::new();
+    for unit in units {
+        let num = numerator.buckets[0]
+            .get(&unit)
+            .and_then(|a| unit_total(numerator, a))
+            .unwrap_or_default();
+        let den = denominator.buckets[0]
+            .get(&unit)
+            .and_then(|a| unit_total(denominator, a));
+        let Some(den) = den.filter(|d| !d.is_zero()) else {
+            continue;
+        };
+        results.push(UnitResult {
+            unit,
+            actual: Figure::Percent(div(mul(num, Decimal::ONE_HUNDRED)?, den)?),
+            ratio: Some((num, den)),
+        });
+    }
+    Ok(results)
 }
 
 fn latest_overall(s: &Series) -> Option<&Latest> {
@@ -1211,7 +1350,8 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
         /// `add_to` is Decimal's addition: the same value, scale and
         /// text, for whole and fractional numbers of either sign, near
-        /// the largest mantissa too.
+        /// the largest mantissa too; where Decimal's would panic, it
+        /// says no.
         #[test]
         fn add_to_adds_as_decimal_does(
             a in proptest::prelude::any::<i128>(),
@@ -1228,11 +1368,18 @@ mod tests {
                 slow += b;
                 slow
             });
-            if let Ok(slow) = sum {
-                add_to(&mut fast, &b);
-                proptest::prop_assert_eq!(fast, slow);
-                proptest::prop_assert_eq!(fast.scale(), slow.scale());
-                proptest::prop_assert_eq!(fast.to_string(), slow.to_string());
+            match sum {
+                Ok(slow) => {
+                    proptest::prop_assert!(add_to(&mut fast, &b));
+                    proptest::prop_assert_eq!(fast, slow);
+                    proptest::prop_assert_eq!(fast.scale(), slow.scale());
+                    proptest::prop_assert_eq!(fast.to_string(), slow.to_string());
+                }
+                // Past Decimal's range: refused, the sum left as it was.
+                Err(_) => {
+                    proptest::prop_assert!(!add_to(&mut fast, &b));
+                    proptest::prop_assert_eq!(fast, a);
+                }
             }
         }
     }
@@ -1254,6 +1401,16 @@ mod tests {
         rows: &[(&str, &str, &str, &str)],
         by_unit: bool,
     ) -> Outcome {
+        feed(plan, as_of, rows, by_unit).finish().unwrap()
+    }
+
+    /// An evaluator given rows `(unit, indicator, period, value)`.
+    fn feed<'p>(
+        plan: &'p Plan,
+        as_of: &str,
+        rows: &[(&str, &str, &str, &str)],
+        by_unit: bool,
+    ) -> Evaluator<'p> {
         let evaluator = Evaluator::new(plan, as_of.parse().unwrap());
         let mut evaluator = if by_unit {
             evaluator.by_unit()
@@ -1277,7 +1434,7 @@ mod tests {
                 line,
             ));
         }
-        evaluator.finish()
+        evaluator
     }
 
     /// The value of a report's row `index` (its line: `index + 2`, after
@@ -1599,7 +1756,7 @@ mod tests {
             let indicator = plan.indicator_id(indicator).unwrap();
             evaluator.add(&observation(UnitId(0), indicator, period, value, line));
         }
-        let outcome = evaluator.finish();
+        let outcome = evaluator.finish().unwrap();
         let share = eval(&plan, &outcome, "share-2025");
         assert_eq!(share.ratio, Some((d("3"), d("5"))));
         assert_eq!(share.values, 3);
@@ -1675,6 +1832,7 @@ mod tests {
         }
         let verdicts: Vec<Verdict> = evaluator
             .finish()
+            .unwrap()
             .trace
             .values()
             .map(|t| t.unwrap().verdict)
@@ -1687,6 +1845,64 @@ mod tests {
                 Verdict::Counted,
                 Verdict::AfterAsOf
             ]
+        );
+    }
+
+    /// Values a user typed can pass the largest number Decimal holds
+    /// (~7.9 × 10^28): the run must name the objective, not panic.
+    #[test]
+    fn a_sum_past_the_largest_number_is_an_error_naming_the_objective() {
+        let plan = plan();
+        let huge = "50000000000000000000000000000";
+        let rows = [
+            ("A", "done", "2024-H1", huge),
+            ("A", "done", "2024-H2", huge),
+        ];
+        let done = plan.indicator_id("done").unwrap();
+        assert_eq!(
+            feed(&plan, "2025-12-31", &rows, false).finish().err(),
+            Some(TooLarge {
+                objective: plan.objective_id("done-2025").unwrap(),
+                indicator: Some(done),
+            })
+        );
+        // Split between two threads, each sum fits; their sum does not.
+        let mut first = feed(&plan, "2025-12-31", &rows[..1], false);
+        let second = feed(&plan, "2025-12-31", &rows[1..], false);
+        first.merge(second);
+        assert_eq!(
+            first.finish().err().map(|t| (t.objective, t.indicator)),
+            Some((plan.objective_id("done-2025").unwrap(), Some(done)))
+        );
+        // One of the two alone adds up, but its share of the target
+        // (× 100 / 15) is past the largest number: an error of judging.
+        let one = feed(&plan, "2025-12-31", &rows[..1], false).finish();
+        assert_eq!(one.err().map(|t| t.indicator), Some(None));
+    }
+
+    #[test]
+    fn a_percent_past_the_largest_number_is_an_error_naming_the_objective() {
+        // 8 × 10^26 fits, and `done-2025` is judged; as a percent of 1,
+        // 8 × 10^28 does not.
+        let plan = plan();
+        let rows = [
+            ("A", "done", "2024", "800000000000000000000000000"),
+            ("A", "total", "2024", "1"),
+        ];
+        let err = feed(&plan, "2025-12-31", &rows, false).finish().err();
+        assert_eq!(
+            err,
+            Some(TooLarge {
+                objective: plan.objective_id("share-2025").unwrap(),
+                indicator: None,
+            })
+        );
+        let message = err.unwrap().message(&plan);
+        assert!(
+            message.get(crate::lang::Lang::En).starts_with(
+                "objective `share-2025` cannot be judged: a figure worked out from its values passes 7.9 × 10^28"
+            ),
+            "{message:?}"
         );
     }
 }

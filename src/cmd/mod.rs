@@ -15,7 +15,7 @@ pub mod validate;
 use anyhow::Result;
 
 use crate::completeness::{Completeness, Tracker};
-use crate::diagnostic::{Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostics, Failed, did_you_mean};
 use crate::evaluate::{Evaluator, Outcome};
 use crate::lang::Lang;
 use crate::model::{IndicatorId, ObjectiveId, Plan, UnitId};
@@ -98,7 +98,11 @@ fn scan_into<'p>(
             mine.merge(theirs);
         }
     }
-    Ok((evaluator.finish(), tracker, scan))
+    let outcome = evaluator.finish().map_err(|too_large| Failed {
+        message: too_large.message(plan),
+        source: None,
+    })?;
+    Ok((outcome, tracker, scan))
 }
 
 /// Warnings about the data (not the objectives), to standard error, in

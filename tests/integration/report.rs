@@ -247,6 +247,45 @@ fn bad_reports_stop_the_report_with_every_error() {
         .stderr(predicate::str::contains("track: stopped: 4 errors in 1 file"));
 }
 
+/// Values past the largest number track holds (~7.9 × 10^28) stop the
+/// run with the objective named, on one thread or two, never a panic.
+#[test]
+fn a_sum_past_the_largest_number_names_the_objective() {
+    let huge = "70000000000000000000000000000";
+    let row = |period: &str| {
+        format!("unit,indicator,period,value,note\nSTP,legal-docs-issued,{period},{huge},\n")
+    };
+    // Two files: on two threads each may read one, and only the two
+    // parts added together pass it (the unit tests pin that case).
+    let scratch = Scratch::seed()
+        .report("huge-1.csv", &row("2024-H1"))
+        .report("huge-2.csv", &row("2024-H2"));
+    for threads in ["1", "2"] {
+        track()
+            .arg("--data")
+            .arg(scratch.path())
+            .args(["--no-cache", "--threads", threads, "report"])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(
+                "track: error: objective `legal-docs-2025` cannot be judged: the values of \
+                 `legal-docs-issued` it counts add up past 7.9 × 10^28, the largest number track \
+                 holds; check them (`track export` lists each with its file and line)\n",
+            );
+    }
+    track()
+        .arg("--data")
+        .arg(scratch.path())
+        .args(["--lang", "vi", "check"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "không đánh giá được mục tiêu `legal-docs-2025`: tổng các giá trị của `legal-docs-issued` vượt quá 7,9 × 10^28",
+        ));
+}
+
 #[test]
 fn an_empty_data_folder_says_where_the_plan_should_be() {
     let dir = tempfile::tempdir().unwrap();
