@@ -43,6 +43,8 @@ pub enum NumberError {
     },
     #[error("`{0}` has thousands separators; write the number without them, like `{1}`")]
     Grouped(String, String),
+    #[error("`{0}` is too large: track holds numbers up to about 7.9 × 10^28")]
+    TooLarge(String),
 }
 
 impl NumberError {
@@ -66,6 +68,9 @@ impl NumberError {
             NumberError::Grouped(text, plain) => format!(
                 "`{text}` có dấu phân cách hàng nghìn; hãy viết số không có dấu này, như `{plain}`"
             ),
+            NumberError::TooLarge(text) => {
+                format!("`{text}` quá lớn: track chỉ lưu được số đến khoảng 7,9 × 10^28")
+            }
         };
         Message::new(en, vi)
     }
@@ -164,7 +169,9 @@ fn parse_general(s: &str, mark: DecimalMark) -> Result<Decimal, NumberError> {
             return Err(NumberError::Grouped(s.to_string(), plain));
         }
     };
-    Decimal::from_str(&format!("{sign}{canonical}")).map_err(|_| not_a_number())
+    // Digits with at most one decimal mark: only its size can fail.
+    Decimal::from_str(&format!("{sign}{canonical}"))
+        .map_err(|_| NumberError::TooLarge(s.to_string()))
 }
 
 #[cfg(test)]
@@ -173,6 +180,23 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn past_the_largest_decimal_is_too_large_not_unreadable() {
+        let largest = "79228162514264337593543950335";
+        assert_eq!(parse_number(largest, DecimalMark::Point), Ok(dec(largest)));
+        for text in [
+            "79228162514264337593543950336",
+            "-1234567890123456789012345678901.5",
+        ] {
+            let err = parse_number(text, DecimalMark::Point).unwrap_err();
+            assert_eq!(err, NumberError::TooLarge(text.to_string()));
+            assert_eq!(
+                err.to_string(),
+                format!("`{text}` is too large: track holds numbers up to about 7.9 × 10^28")
+            );
+        }
     }
 
     #[test]
