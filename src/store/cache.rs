@@ -427,18 +427,27 @@ impl Cache {
         // Segments of earlier caches, once a minute old: younger ones may
         // be those of a pass committing at this very moment. (Were one
         // taken away, that pass's cache would fail to open, and be read
-        // from the files and written again.)
+        // from the files and written again.) And temporary files an hour
+        // old: a pass removes its own when done, but one that was killed
+        // (or panicked, or lost power) left them, and a national store's
+        // run in the hundreds of megabytes. A pass still writing after an
+        // hour, stopped and resumed, only finds its cache not written.
         for entry in fs::read_dir(&self.dir)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let old = entry
+            let age = entry
                 .metadata()
                 .and_then(|m| m.modified())
-                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(60)));
-            if old
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .unwrap_or_default();
+            let old_segment = age > Duration::from_secs(60)
                 && name.starts_with("values-")
                 && name.ends_with(".seg")
-                && !names.contains(&name)
-            {
+                && !names.contains(&name);
+            let old_temporary = age > Duration::from_secs(60 * 60)
+                && name.starts_with(".values-")
+                && (name.ends_with(".tmp") || name.ends_with(".idx"));
+            if old_segment || old_temporary {
                 let _ = fs::remove_file(entry.path());
             }
         }

@@ -298,6 +298,43 @@ fn a_cache_mostly_of_files_gone_is_written_anew() {
     assert_eq!(answers(data, &[]), most_gone);
 }
 
+/// Temporary files a killed pass left in `.cache/` go at the next pass
+/// that writes the cache, once an hour old; a younger one may be another
+/// pass's, still being written, and stays.
+#[cfg(unix)]
+#[test]
+fn temporary_files_a_killed_pass_left_are_swept_once_an_hour_old() {
+    let dir = settled_copy();
+    let data = dir.path();
+    let cache = data.join(".cache");
+    fs::create_dir(&cache).unwrap();
+    let hours_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+    let left = |name: &str, modified: std::time::SystemTime| {
+        let path = cache.join(name);
+        fs::write(&path, b"half a segment").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        path
+    };
+    let old = [
+        left(".values-killed.tmp", hours_ago),
+        left(".values-killed.idx", hours_ago),
+    ];
+    let young = left(".values-writing.tmp", std::time::SystemTime::now());
+    let other = left("notes.txt", hours_ago);
+    let answered = answers(data, &[]);
+    assert!(index(data).exists(), "the cache was written");
+    for path in &old {
+        assert!(!path.exists(), "{} is still there", path.display());
+    }
+    assert!(young.exists() && other.exists());
+    assert_eq!(answered, answers(data, &["--no-cache"]));
+}
+
 /// An ingest into a store whose cache holds its files takes the stored
 /// values from the cache: the same checks, warnings and errors, to the
 /// line and column of a stored value, as reading every stored file.
