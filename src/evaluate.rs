@@ -486,6 +486,25 @@ struct Series {
     buckets: Vec<Bucket>,
 }
 
+/// Where the values of one period go: for each indicator, a range of
+/// `slots`, the tallies its value counts in (the places whose window and
+/// as-of date it falls within, worked out once for the period, not for
+/// each value).
+struct PeriodPlaces {
+    by_indicator: Vec<(u32, u32)>,
+    slots: Vec<Counted>,
+}
+
+/// A tally a value counts in: its slot, and for a series that does not
+/// add up, its slot among the latest values (`NOT_LATEST` for a flow).
+#[derive(Clone, Copy)]
+struct Counted {
+    slot: u32,
+    latest: u32,
+}
+
+const NOT_LATEST: u32 = u32::MAX;
+
 /// What `Evaluator::add` needs of a series, kept together by indicator.
 #[derive(Clone, Copy)]
 struct Place {
@@ -543,8 +562,12 @@ pub struct Evaluator<'p> {
     /// thousands of units, megabytes nobody reads otherwise.
     by_unit: bool,
     trace: Recorder,
-    /// The last period's first and last day: rows come grouped by period.
-    last_span: Option<(Period, Span)>,
+    /// The last period's first and last day, and its places in
+    /// `periods`: rows come grouped by period.
+    last_span: Option<(Period, Span, usize)>,
+    /// Each period's places, made the first time a value of it came.
+    periods: Vec<PeriodPlaces>,
+    period_index: rustc_hash::FxHashMap<Period, usize>,
     as_of_day: i32,
     /// The first sum that would have passed Decimal's range.
     too_large: Option<TooLarge>,
@@ -588,16 +611,24 @@ impl TooLarge {
     }
 }
 
-/// Notes a sum past range; the run reports the first objective's. Out of
-/// line: it never happens in a sound store.
+/// Notes a sum past range in tally slot `slot`; the run reports the
+/// first objective's. Out of line: it never happens in a sound store.
 #[cold]
 #[inline(never)]
-fn too_large(first: &mut Option<TooLarge>, objective: ObjectiveId, indicator: IndicatorId) {
+fn too_large(first: &mut Option<TooLarge>, series: &[Series], slot: u32, indicator: IndicatorId) {
     let found = TooLarge {
-        objective,
+        objective: series_of(series, slot as usize).objective,
         indicator: Some(indicator),
     };
     *first = Some(first.map_or(found, |first| first.min(found)));
+}
+
+/// The series tally slot `slot` belongs to.
+fn series_of(series: &[Series], slot: usize) -> &Series {
+    series
+        .iter()
+        .find(|s| (s.slot..s.slot + s.years).contains(&slot))
+        .expect("every slot belongs to a series")
 }
 
 impl<'p> Evaluator<'p> {
@@ -681,6 +712,8 @@ impl<'p> Evaluator<'p> {
             by_unit: false,
             trace: Recorder::new(),
             last_span: None,
+            periods: Vec::new(),
+            period_index: rustc_hash::FxHashMap::default(),
             as_of_day: day(as_of),
             too_large: None,
         }
@@ -704,8 +737,8 @@ impl<'p> Evaluator<'p> {
     /// call; the rest out of line.
     #[inline]
     pub fn add(&mut self, obs: &Observation) {
-        let (span, days) = match self.last_span {
-            Some((period, span)) if period == obs.period => span,
+        let (span, days, at) = match self.last_span {
+            Some((period, (span, days), at)) if period == obs.period => (span, days, at),
             _ => self.learn_span(obs.period),
         };
         // A period that ends after the as-of date counts for no objective
@@ -713,52 +746,112 @@ impl<'p> Evaluator<'p> {
         if days.1 > self.as_of_day && self.traced.is_none() {
             return;
         }
-        self.add_within(obs, span, days);
+        self.add_within(obs, span, days, at);
     }
 
-    /// A period's first and last day, for a period other than the last
-    /// one seen (rows come grouped by period).
+    /// A period's first and last day, and its places, for a period other
+    /// than the last one seen (rows come grouped by period).
     #[cold]
     #[inline(never)]
-    fn learn_span(&mut self, period: Period) -> Span {
+    fn learn_span(&mut self, period: Period) -> ((Date, Date), (i32, i32), usize) {
         let span = (period.start(), period.end());
         let days = (day(span.0), day(span.1));
-        self.last_span = Some((period, (span, days)));
-        (span, days)
+        let at = match self.period_index.get(&period) {
+            Some(&at) => at,
+            None => {
+                let places = self.places_of(period, days);
+                self.periods.push(places);
+                self.period_index.insert(period, self.periods.len() - 1);
+                self.periods.len() - 1
+            }
+        };
+        self.last_span = Some((period, (span, days), at));
+        (span, days, at)
     }
 
-    /// `add` of a value that may count: its series by place, and the
-    /// trace when there is one (a separate copy of the loop, so that the
-    /// usual one asks nothing of it for each place).
-    #[inline(never)]
-    fn add_within(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32)) {
-        if self.traced.is_some() {
-            self.add_places::<true>(obs, span, days);
-        } else {
-            self.add_places::<false>(obs, span, days);
+    /// The tallies each indicator's value of `period` counts in.
+    fn places_of(&self, period: Period, days: (i32, i32)) -> PeriodPlaces {
+        let mut slots = Vec::new();
+        let by_indicator = self
+            .by_indicator
+            .iter()
+            .map(|&(from, to)| {
+                let start = slots.len() as u32;
+                for place in &self.places[from as usize..to as usize] {
+                    if let Ok(year) = place.place(period, days, self.as_of_day) {
+                        debug_assert!(year < place.years as usize, "{year} of {}", place.years);
+                        slots.push(Counted {
+                            slot: place.slot + year as u32,
+                            latest: if place.adds_up {
+                                NOT_LATEST
+                            } else {
+                                place.latest + year as u32
+                            },
+                        });
+                    }
+                }
+                (start, slots.len() as u32)
+            })
+            .collect();
+        PeriodPlaces {
+            by_indicator,
+            slots,
         }
     }
 
-    #[inline(always)]
-    fn add_places<const TRACED: bool>(
-        &mut self,
-        obs: &Observation,
-        span: (Date, Date),
-        days: (i32, i32),
-    ) {
+    /// `add` of a value that may count: into the tallies its period's
+    /// places say, or, when an objective is traced, by a loop over the
+    /// places that says why each value did or did not count.
+    #[inline(never)]
+    fn add_within(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32), at: usize) {
+        if self.traced.is_some() {
+            self.add_places(obs, span, days);
+            return;
+        }
+        let places = &self.periods[at];
+        let (from, to) = places.by_indicator[obs.indicator.0 as usize];
+        for counted in &places.slots[from as usize..to as usize] {
+            let tally = self.tallies.tally(obs.unit, counted.slot as usize);
+            tally.count += 1;
+            if counted.latest == NOT_LATEST {
+                // A flow's values are numbers (`Plan::read_value`).
+                if let Value::Number(n) = &obs.value
+                    && !add_to(&mut tally.sum, n)
+                {
+                    too_large(
+                        &mut self.too_large,
+                        &self.series,
+                        counted.slot,
+                        obs.indicator,
+                    );
+                }
+            } else {
+                let slot = self.tallies.latest_mut(obs.unit, counted.latest as usize);
+                keep_latest(slot, obs, span.1);
+            }
+        }
+    }
+
+    /// `add_within` with an objective traced: every place, and why the
+    /// value did or did not count in each.
+    #[cold]
+    fn add_places(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32)) {
         let (from, to) = self.by_indicator[obs.indicator.0 as usize];
         for place in &self.places[from as usize..to as usize] {
             let placed = place.place(obs.period, days, self.as_of_day);
             if let Ok(year) = placed {
-                debug_assert!(year < place.years as usize, "{year} of {}", place.years);
                 let tally = self.tallies.tally(obs.unit, place.slot as usize + year);
                 tally.count += 1;
                 if place.adds_up {
-                    // A flow's values are numbers (`Plan::read_value`).
                     if let Value::Number(n) = &obs.value
                         && !add_to(&mut tally.sum, n)
                     {
-                        too_large(&mut self.too_large, place.objective, obs.indicator);
+                        too_large(
+                            &mut self.too_large,
+                            &self.series,
+                            place.slot + year as u32,
+                            obs.indicator,
+                        );
                     }
                 } else {
                     let slot = self
@@ -767,7 +860,7 @@ impl<'p> Evaluator<'p> {
                     keep_latest(slot, obs, span.1);
                 }
             }
-            if TRACED && self.traced == Some(place.objective) {
+            if self.traced == Some(place.objective) {
                 trace_value(&mut self.trace, place.role, obs, placed);
             }
         }
@@ -779,11 +872,7 @@ impl<'p> Evaluator<'p> {
     /// not depend on how files were shared out.
     pub fn merge(&mut self, other: Evaluator) {
         let summed = self.tallies.merge(other.tallies).map(|slot| {
-            let series = self
-                .series
-                .iter()
-                .find(|s| (s.slot..s.slot + s.years).contains(&slot))
-                .expect("every slot belongs to a series");
+            let series = series_of(&self.series, slot);
             TooLarge {
                 objective: series.objective,
                 indicator: Some(series.indicator),
