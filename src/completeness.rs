@@ -263,6 +263,37 @@ struct Cover {
     timely_ends: u16,
 }
 
+impl Cover {
+    /// What one value of `period` covers, with the months and end of it
+    /// reported in time.
+    fn of(period: Period, (timely_months, timely_ends): (u16, u16)) -> Cover {
+        Cover {
+            months: period.month_mask(),
+            ends: period.end_month_bit(),
+            timely_months,
+            timely_ends,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, other: Cover) {
+        self.months |= other.months;
+        self.ends |= other.ends;
+        self.timely_months |= other.timely_months;
+        self.timely_ends |= other.timely_ends;
+    }
+}
+
+/// A period, a cadence and a received day in one number, told apart from
+/// another in one comparison, not five.
+#[inline(always)]
+fn timely_key(period: Period, cadence: u8, received: Date) -> u128 {
+    let day = (i32::from(received.year()) << 9)
+        | (i32::from(received.month()) << 5)
+        | i32::from(received.day());
+    (u128::from(period.code()) << 64) | (u128::from(cadence) << 32) | u128::from(day as u32)
+}
+
 /// Accumulates observations into who reported what, for one plan at one date.
 pub struct Tracker<'p> {
     plan: &'p Plan,
@@ -286,6 +317,10 @@ pub struct Tracker<'p> {
     /// The as-of date's year × 12 + month: a period starting in a later
     /// month starts after it.
     as_of_month: i32,
+    /// The last value's period, cadence and received day (`timely_key`),
+    /// and what it covered: a file's values share the day, and mostly the
+    /// period and cadence, with the one before.
+    last_timely: Option<(u128, Cover)>,
 }
 
 impl<'p> Tracker<'p> {
@@ -322,6 +357,7 @@ impl<'p> Tracker<'p> {
             years,
             dues,
             as_of_month: i32::from(as_of.year()) * 12 + i32::from(as_of.month()),
+            last_timely: None,
         }
     }
 
@@ -374,41 +410,60 @@ impl<'p> Tracker<'p> {
         if i32::from(year) * 12 + i32::from(first) > self.as_of_month {
             return;
         }
-        self.add_owed(obs, received);
+        match received {
+            // With no received date nothing is late: every month counts
+            // as timely (the owed periods of a cadence partition the
+            // year). Inline: no call for each value.
+            None => {
+                if let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) {
+                    let period = obs.period;
+                    let timely = (period.month_mask(), period.end_month_bit());
+                    self.cover[slot].add(Cover::of(period, timely));
+                }
+            }
+            Some(received) => self.add_received(obs, received),
+        }
     }
 
-    /// `add` of a value that may cover an owed period.
+    /// `add` of a value whose file's received date decides which of its
+    /// months were reported in time.
     #[inline(never)]
-    fn add_owed(&mut self, obs: &Observation, received: Option<Date>) {
+    fn add_received(&mut self, obs: &Observation, received: Date) {
         let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
             return;
         };
-        let period = obs.period;
+        let cadence = self.cadences[obs.indicator.0 as usize];
+        let key = timely_key(obs.period, cadence, received);
+        let cover = match self.last_timely {
+            Some((k, cover)) if k == key => cover,
+            _ => self.learn_timely(obs.period, cadence, received),
+        };
+        self.cover[slot].add(cover);
+    }
+
+    /// What a value of `period` covers, with the months reported by the
+    /// due date of the owed period of `cadence` they belong to.
+    #[cold]
+    #[inline(never)]
+    fn learn_timely(&mut self, period: Period, cadence: u8, received: Date) -> Cover {
         let months = period.month_mask();
         let end = period.end_month_bit();
-        // With no received date nothing is late: every month counts as
-        // timely (the owed periods of a cadence partition the year).
-        let mut timely = (months, end);
-        if let Some(received) = received {
-            timely = (0, 0);
-            let year = (period.year() - self.first_year) as usize;
-            let by_month = &self.dues[usize::from(self.cadences[obs.indicator.0 as usize])][year];
-            // Each owed period the value's months touch, once.
-            let mut left = months;
-            while left != 0 {
-                let (mask, due) = by_month[left.trailing_zeros() as usize];
-                if received <= due {
-                    timely.0 |= months & mask;
-                    timely.1 |= end & mask;
-                }
-                left &= !mask;
+        let mut timely = (0, 0);
+        let year = (period.year() - self.first_year) as usize;
+        let by_month = &self.dues[usize::from(cadence)][year];
+        // Each owed period the value's months touch, once.
+        let mut left = months;
+        while left != 0 {
+            let (mask, due) = by_month[left.trailing_zeros() as usize];
+            if received <= due {
+                timely.0 |= months & mask;
+                timely.1 |= end & mask;
             }
+            left &= !mask;
         }
-        let cover = &mut self.cover[slot];
-        cover.months |= months;
-        cover.ends |= end;
-        cover.timely_months |= timely.0;
-        cover.timely_ends |= timely.1;
+        let cover = Cover::of(period, timely);
+        self.last_timely = Some((timely_key(period, cadence, received), cover));
+        cover
     }
 
     /// Marks every owed report and counts them.
@@ -840,6 +895,35 @@ mod tests {
             ],
         );
         assert_eq!(marks(&plan, &c, "A", "done")[2], ("2024-Q3".into(), Late));
+    }
+
+    /// One row after another with the same period, as a file's rows come:
+    /// what was on time for one is worked out anew when the cadence or the
+    /// received day changes.
+    #[test]
+    fn lateness_follows_each_rows_cadence_and_received_day() {
+        let plan = plan();
+        // `total` is owed by half year (H1 due 2024-07-10), `done` by
+        // quarter (Q1 due 2024-04-10, Q2 2024-07-10).
+        let rows = [
+            ("A", "total", "2024-H1", Some("2024-07-05")),
+            ("A", "done", "2024-H1", Some("2024-07-05")),
+            ("B", "done", "2024-H1", Some("2024-04-10")),
+            ("B", "total", "2024-H1", Some("2024-07-11")),
+        ];
+        let c = run(&plan, "2025-06-30", &rows);
+        use Mark::*;
+        let first = |unit, indicator, n| {
+            marks(&plan, &c, unit, indicator)
+                .into_iter()
+                .take(n)
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(first("A", "total", 1), [Reported]);
+        assert_eq!(first("A", "done", 2), [Late, Reported]);
+        assert_eq!(first("B", "done", 2), [Reported, Reported]);
+        assert_eq!(first("B", "total", 1), [Late]);
     }
 
     #[test]

@@ -93,6 +93,12 @@ impl Period {
         self.year
     }
 
+    /// The period in one word: equal exactly when the periods are.
+    #[inline]
+    pub fn code(self) -> u32 {
+        (u32::from(self.year as u16) << 16) | u32::from(self.months)
+    }
+
     /// Which part of its year the period is.
     pub fn part(self) -> Part {
         let first = self.months.trailing_zeros() as u8;
