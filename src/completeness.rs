@@ -743,7 +743,7 @@ mod tests {
                 indicator: plan.indicator_id(indicator).unwrap(),
                 period: period.parse().unwrap(),
                 value: Value::Number(Decimal::ONE),
-                note: Cow::Borrowed(""),
+                note_written: Cow::Borrowed(""),
                 source: Source {
                     file: 0,
                     line: line as u32 + 2,

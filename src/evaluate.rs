@@ -746,7 +746,7 @@ impl<'p> Evaluator<'p> {
         if days.1 > self.as_of_day && self.traced.is_none() {
             return;
         }
-        self.add_within(obs, span, days, at);
+        self.add_within(obs, span.1, at);
     }
 
     /// A period's first and last day, and its places, for a period other
@@ -803,9 +803,9 @@ impl<'p> Evaluator<'p> {
     /// places say, or, when an objective is traced, by a loop over the
     /// places that says why each value did or did not count.
     #[inline(never)]
-    fn add_within(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32), at: usize) {
+    fn add_within(&mut self, obs: &Observation, end: Date, at: usize) {
         if self.traced.is_some() {
-            self.add_places(obs, span, days);
+            self.add_places(obs, end);
             return;
         }
         let places = &self.periods[at];
@@ -827,7 +827,7 @@ impl<'p> Evaluator<'p> {
                 }
             } else {
                 let slot = self.tallies.latest_mut(obs.unit, counted.latest as usize);
-                keep_latest(slot, obs, span.1);
+                keep_latest(slot, obs, end);
             }
         }
     }
@@ -835,7 +835,8 @@ impl<'p> Evaluator<'p> {
     /// `add_within` with an objective traced: every place, and why the
     /// value did or did not count in each.
     #[cold]
-    fn add_places(&mut self, obs: &Observation, span: (Date, Date), days: (i32, i32)) {
+    fn add_places(&mut self, obs: &Observation, end: Date) {
+        let days = (day(obs.period.start()), day(end));
         let (from, to) = self.by_indicator[obs.indicator.0 as usize];
         for place in &self.places[from as usize..to as usize] {
             let placed = place.place(obs.period, days, self.as_of_day);
@@ -857,7 +858,7 @@ impl<'p> Evaluator<'p> {
                     let slot = self
                         .tallies
                         .latest_mut(obs.unit, place.latest as usize + year);
-                    keep_latest(slot, obs, span.1);
+                    keep_latest(slot, obs, end);
                 }
             }
             if self.traced == Some(place.objective) {
@@ -1540,7 +1541,7 @@ mod tests {
             indicator,
             period: period.parse().unwrap(),
             value,
-            note: Cow::Borrowed(""),
+            note_written: Cow::Borrowed(""),
             source: Source {
                 file: 0,
                 line: index as u32 + 2,

@@ -198,10 +198,19 @@ pub struct Observation<'r> {
     pub indicator: IndicatorId,
     pub period: Period,
     pub value: Value<'r>,
-    /// The note as written, trimmed; whoever outputs it normalises it
-    /// (`text::nfc`), which most passes never need.
-    pub note: Cow<'r, str>,
+    /// The note as written in its cell, spaces around it and all: see
+    /// `note`, which most passes never need.
+    pub note_written: Cow<'r, str>,
     pub source: Source,
+}
+
+impl Observation<'_> {
+    /// The note, trimmed: trimmed only when asked for (by the cache and
+    /// `export`, not by a report, for each of millions of rows). Whoever
+    /// outputs it normalises it too (`text::nfc`).
+    pub fn note(&self) -> &str {
+        crate::text::trim(&self.note_written)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -931,7 +940,7 @@ impl Plan {
                 indicator: known.id,
                 period: *p,
                 value,
-                note: Cow::Borrowed(row.note.map_or("", |n| crate::text::trim(n.text))),
+                note_written: Cow::Borrowed(row.note.map_or("", |n| n.text)),
                 source,
             });
         }
@@ -1076,7 +1085,7 @@ impl Plan {
             indicator: indicator?,
             period: period?,
             value: value?,
-            note: Cow::Borrowed(row.note.map_or("", |n| crate::text::trim(n.text))),
+            note_written: Cow::Borrowed(row.note.map_or("", |n| n.text)),
             source,
         })
     }
@@ -1899,7 +1908,7 @@ by = 2025
             indicator: plan.indicator_id(indicator).unwrap(),
             period: period.parse().unwrap(),
             value: Value::Number(Decimal::ONE),
-            note: Cow::Borrowed(""),
+            note_written: Cow::Borrowed(""),
             source: Source { file: 0, line: 2 },
         };
         assert!(ledger.admit(&obs("done", "2025-Q1")));

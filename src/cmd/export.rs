@@ -100,7 +100,7 @@ fn write<W: Write>(
         indicator: obs.indicator,
         period: obs.period,
         value: &obs.value,
-        note: &nfc(&obs.note),
+        note: &nfc(obs.note()),
         file: name(obs.source.file as usize),
         line: obs.source.line,
         superseded_by: superseded_by.map(name),

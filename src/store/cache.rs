@@ -562,8 +562,9 @@ impl Writer {
                 self.strings.extend_from_slice(text.as_bytes());
             }
         }
-        put(buf, obs.note.len() as u64);
-        self.strings.extend_from_slice(obs.note.as_bytes());
+        let note = obs.note();
+        put(buf, note.len() as u64);
+        self.strings.extend_from_slice(note.as_bytes());
         put(
             buf,
             zigzag(i64::from(obs.source.line) - i64::from(self.line)),
@@ -802,7 +803,8 @@ fn read_piece(
             indicator,
             period,
             value,
-            note: note.into(),
+            // Trimmed when written: trimming it again finds nothing.
+            note_written: note.into(),
             source: Source {
                 file: file as u32,
                 line: *line,

@@ -220,9 +220,9 @@ fn read_back(store: &Store, root: &Path) -> Vec<Value> {
             indicator: code(&plan.indicator(obs.indicator).code),
             period: obs.period.to_string(),
             value: plan.show_value(obs.indicator, &obs.value),
-            // Notes are handed over as written; what outputs them (export)
-            // normalises them to NFC, as here.
-            note: track::text::nfc(&obs.note).into_owned(),
+            // Notes are handed over as written, trimmed when asked for; what
+            // outputs them (export) normalises them to NFC, as here.
+            note: track::text::nfc(obs.note()).into_owned(),
         });
     })
     .unwrap();
