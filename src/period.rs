@@ -191,38 +191,62 @@ impl FromStr for Period {
     /// whitespace ignored. Years outside 1900-2999 are refused as typos.
     fn from_str(s: &str) -> Result<Period, PeriodError> {
         let s = s.trim();
-        let (year, rest) = match s.split_once('-') {
-            Some((y, r)) => (y, Some(r)),
-            None => (s, None),
-        };
-        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        month_of(s).map_or_else(|| parse_general(s), Ok)
+    }
+}
+
+/// The usual form, `2025-07`, read without the general path's splitting
+/// and parsing (a report's period changes every few dozen rows, over
+/// millions); `None` for anything else, valid or not.
+#[inline]
+fn month_of(s: &str) -> Option<Period> {
+    let &[y0, y1, y2, y3, b'-', m0, m1] = s.as_bytes() else {
+        return None;
+    };
+    let mut year = 0i16;
+    for b in [y0, y1, y2, y3] {
+        year = year * 10 + i16::from(digit(b)?);
+    }
+    let month = digit(m0)? * 10 + digit(m1)?;
+    ((1900..=2999).contains(&year) && (1..=12).contains(&month)).then(|| Period::month(year, month))
+}
+
+fn digit(b: u8) -> Option<u8> {
+    b.is_ascii_digit().then(|| b - b'0')
+}
+
+/// `Period::from_str` of a trimmed text, in every form.
+fn parse_general(s: &str) -> Result<Period, PeriodError> {
+    let (year, rest) = match s.split_once('-') {
+        Some((y, r)) => (y, Some(r)),
+        None => (s, None),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PeriodError);
+    }
+    let year: i16 = year.parse().map_err(|_| PeriodError)?;
+    if !(1900..=2999).contains(&year) {
+        return Err(PeriodError);
+    }
+    let Some(rest) = rest else {
+        return Ok(Period::whole_year(year));
+    };
+    let number = |digits: &str, max: u8| -> Result<u8, PeriodError> {
+        if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PeriodError);
         }
-        let year: i16 = year.parse().map_err(|_| PeriodError)?;
-        if !(1900..=2999).contains(&year) {
-            return Err(PeriodError);
+        let n: u8 = digits.parse().map_err(|_| PeriodError)?;
+        if (1..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(PeriodError)
         }
-        let Some(rest) = rest else {
-            return Ok(Period::whole_year(year));
-        };
-        let number = |digits: &str, max: u8| -> Result<u8, PeriodError> {
-            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit())
-            {
-                return Err(PeriodError);
-            }
-            let n: u8 = digits.parse().map_err(|_| PeriodError)?;
-            if (1..=max).contains(&n) {
-                Ok(n)
-            } else {
-                Err(PeriodError)
-            }
-        };
-        match rest.as_bytes().first() {
-            Some(b'H' | b'h') => Ok(Period::half(year, number(&rest[1..], 2)?)),
-            Some(b'Q' | b'q') => Ok(Period::quarter(year, number(&rest[1..], 4)?)),
-            Some(b'0'..=b'9') if rest.len() == 2 => Ok(Period::month(year, number(rest, 12)?)),
-            _ => Err(PeriodError),
-        }
+    };
+    match rest.as_bytes().first() {
+        Some(b'H' | b'h') => Ok(Period::half(year, number(&rest[1..], 2)?)),
+        Some(b'Q' | b'q') => Ok(Period::quarter(year, number(&rest[1..], 4)?)),
+        Some(b'0'..=b'9') if rest.len() == 2 => Ok(Period::month(year, number(rest, 12)?)),
+        _ => Err(PeriodError),
     }
 }
 
@@ -265,6 +289,28 @@ pub fn days_inclusive(from: Date, to: Date) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path for `2025-07` reads what the general path reads, and
+    /// leaves to it everything else of that shape.
+    #[test]
+    fn the_usual_month_reads_as_the_general_path_does() {
+        let mut texts = Vec::new();
+        for year in ["1899", "1900", "2025", "2999", "3000", "0000", "20x5"] {
+            for month in ["00", "01", "07", "09", "10", "12", "13", "99", "1a", "-1"] {
+                texts.push(format!("{year}-{month}"));
+            }
+        }
+        for text in &texts {
+            assert_eq!(
+                month_of(text).ok_or(PeriodError),
+                parse_general(text),
+                "{text}"
+            );
+        }
+        assert_eq!(month_of("2025-Q3"), None);
+        assert_eq!("2025-07".parse(), Ok(Period::month(2025, 7)));
+        assert_eq!(" 2025-07 ".parse(), Ok(Period::month(2025, 7)));
+    }
     use jiff::civil::date;
 
     #[test]
