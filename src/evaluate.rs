@@ -289,16 +289,16 @@ impl Tallies {
         }
     }
 
-    /// Takes in another thread's aggregates of the same plan. The first
-    /// slot whose sum would pass Decimal's range, if one would.
-    fn merge(&mut self, other: Tallies) -> Option<usize> {
-        let mut too_large = None;
+    /// Takes in another thread's aggregates of the same plan. The slots
+    /// whose sums would pass Decimal's range, if any would.
+    fn merge(&mut self, other: Tallies) -> Vec<usize> {
+        let mut too_large = Vec::new();
         let width = self.width.max(1);
         for (i, theirs) in other.tallies.iter().enumerate() {
             if theirs.count > 0 {
                 let mine = self.tally(UnitId((i / width) as u32), i % width);
                 if !add_to(&mut mine.sum, &theirs.sum) {
-                    too_large = too_large.or(Some(i % width));
+                    too_large.push(i % width);
                 }
                 mine.count += theirs.count;
             }
@@ -600,12 +600,12 @@ impl TooLarge {
                 plan.indicator(indicator).code
             ),
             None => msg!(
-                "objective `{objective}` cannot be judged: a figure worked out from its values passes \
-                 7.9 × 10^28, the largest number track holds; check the values it counts \
-                 (`track export` lists each with its file and line)",
-                "không đánh giá được mục tiêu `{objective}`: một số liệu tính từ các giá trị của mục tiêu \
-                 vượt quá 7,9 × 10^28, số lớn nhất mà track lưu được; hãy kiểm tra các giá trị này \
-                 (`track export` liệt kê từng giá trị cùng tệp và dòng)"
+                "objective `{objective}` cannot be judged: a figure worked out from its target and \
+                 values passes 7.9 × 10^28, the largest number track holds; check its target in the \
+                 plan and the values it counts (`track export` lists each with its file and line)",
+                "không đánh giá được mục tiêu `{objective}`: một số liệu tính từ chỉ tiêu và các giá trị \
+                 của mục tiêu vượt quá 7,9 × 10^28, số lớn nhất mà track lưu được; hãy kiểm tra chỉ tiêu \
+                 trong kế hoạch và các giá trị này (`track export` liệt kê từng giá trị cùng tệp và dòng)"
             ),
         }
     }
@@ -872,16 +872,19 @@ impl<'p> Evaluator<'p> {
     /// latest value is chosen by date and then source, so the result does
     /// not depend on how files were shared out.
     pub fn merge(&mut self, other: Evaluator) {
-        let summed = self.tallies.merge(other.tallies).map(|slot| {
+        let summed = self.tallies.merge(other.tallies).into_iter().map(|slot| {
             let series = series_of(&self.series, slot);
             TooLarge {
                 objective: series.objective,
                 indicator: Some(series.indicator),
             }
         });
-        self.too_large = [self.too_large, other.too_large, summed]
+        // The lowest of all, as one thread names: flows are not negative,
+        // so which sums pass the range does not depend on the threads.
+        self.too_large = [self.too_large, other.too_large]
             .into_iter()
             .flatten()
+            .chain(summed)
             .min();
         self.trace.merge(other.trace);
     }
@@ -1970,6 +1973,27 @@ mod tests {
         assert_eq!(one.err().map(|t| t.indicator), Some(None));
     }
 
+    /// Two threads name the objective one thread names, the lowest of those
+    /// whose sums pass the range, however their units fall in the tallies.
+    #[test]
+    fn threads_name_the_objective_one_thread_names() {
+        let plan = plan();
+        let huge = "50000000000000000000000000000";
+        // A's 2026 counts only for `yearly-2027` (objective 2); B's 2024
+        // for `done-2025` (0) too. A's slots come first in the tallies.
+        let rows = [
+            ("A", "done", "2026-H1", huge),
+            ("B", "done", "2024-H1", huge),
+            ("A", "done", "2026-H2", huge),
+            ("B", "done", "2024-H2", huge),
+        ];
+        let one = feed(&plan, "2027-12-31", &rows, false).finish().err();
+        assert_eq!(one.map(|t| t.objective), plan.objective_id("done-2025"));
+        let mut first = feed(&plan, "2027-12-31", &rows[..2], false);
+        first.merge(feed(&plan, "2027-12-31", &rows[2..], false));
+        assert_eq!(first.finish().err(), one);
+    }
+
     #[test]
     fn a_percent_past_the_largest_number_is_an_error_naming_the_objective() {
         // 8 × 10^26 fits, and `done-2025` is judged; as a percent of 1,
@@ -1990,7 +2014,7 @@ mod tests {
         let message = err.unwrap().message(&plan);
         assert!(
             message.get(crate::lang::Lang::En).starts_with(
-                "objective `share-2025` cannot be judged: a figure worked out from its values passes 7.9 × 10^28"
+                "objective `share-2025` cannot be judged: a figure worked out from its target and values passes 7.9 × 10^28"
             ),
             "{message:?}"
         );

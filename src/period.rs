@@ -289,6 +289,7 @@ pub fn days_inclusive(from: Date, to: Date) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::civil::date;
 
     /// The fast path for `2025-07` reads what the general path reads, and
     /// leaves to it everything else of that shape.
@@ -311,7 +312,6 @@ mod tests {
         assert_eq!("2025-07".parse(), Ok(Period::month(2025, 7)));
         assert_eq!(" 2025-07 ".parse(), Ok(Period::month(2025, 7)));
     }
-    use jiff::civil::date;
 
     #[test]
     fn parses_every_form_and_spans_its_dates() {

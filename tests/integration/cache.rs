@@ -298,6 +298,37 @@ fn a_cache_mostly_of_files_gone_is_written_anew() {
     assert_eq!(answers(data, &[]), most_gone);
 }
 
+/// A note is stored in the cache trimmed, and trimmed again when read
+/// from the files: `export` gives it the same either way, as written
+/// less its spaces, in NFC.
+#[cfg(unix)]
+#[test]
+fn notes_export_the_same_from_the_cache_as_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    fs::copy(root().join("data/plan.toml"), data.join("plan.toml")).unwrap();
+    fs::create_dir(data.join("reports")).unwrap();
+    fs::write(
+        data.join("reports/notes.csv"),
+        "unit,indicator,period,value,note\n\
+         STP,legal-docs-issued,2024-H1,3,\"  padded note \u{a0}\"\n\
+         STP,legal-docs-issued,2024-H2,4,  Vie\u{302}\u{323}t nam \n",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let export = ["export", "--format", "csv"];
+    let files = run(data, &["--no-cache"], &export);
+    assert!(
+        files.contains("2024-H1,3,padded note,notes.csv,2\n")
+            && files.contains("2024-H2,4,Việt nam,notes.csv,3\n"),
+        "{files}"
+    );
+    let writing = run(data, &[], &export);
+    assert!(index(data).exists(), "the cache was written");
+    assert_eq!(writing, files);
+    assert_eq!(run(data, &[], &export), files);
+}
+
 /// Temporary files a killed pass left in `.cache/` go at the next pass
 /// that writes the cache, once an hour old; a younger one may be another
 /// pass's, still being written, and stays.
