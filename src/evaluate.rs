@@ -422,7 +422,7 @@ fn day(date: Date) -> i32 {
 /// costs a hundred instructions). The same value and scale either way.
 /// False, and `sum` unchanged, when the sum would pass Decimal's range
 /// (about ±7.9 × 10^28): values a user typed can, and that must be an
-/// error that says where, not a panic.
+/// error naming the objective, not a panic.
 #[inline]
 #[must_use]
 fn add_to(sum: &mut Decimal, n: &Decimal) -> bool {
