@@ -207,7 +207,9 @@ struct Acc<'a> {
 
 #[derive(Clone, Debug)]
 struct Latest {
-    end: Date,
+    /// The period's last day as a `day` number: ordered as the date is,
+    /// compared in one instruction for each value kept.
+    end: i32,
     source: Source,
     period: Period,
     value: Value<'static>,
@@ -338,7 +340,7 @@ impl Tallies {
 /// Keeps `obs` as its unit's latest value (ending on `end`) in `slot` if
 /// it is later than the one kept. Out of line: most values add up.
 #[inline(never)]
-fn keep_latest(slot: &mut Option<Box<Latest>>, obs: &Observation, end: Date) {
+fn keep_latest(slot: &mut Option<Box<Latest>>, obs: &Observation, end: i32) {
     if slot
         .as_ref()
         .is_none_or(|l| (end, obs.source) > (l.end, l.source))
@@ -407,9 +409,6 @@ fn grow<T: Default>(items: &mut Vec<T>, i: usize, planned: usize) {
         items.resize_with(i + 1, T::default);
     }
 }
-
-/// A period's first and last days, as dates and as `day` numbers.
-type Span = ((Date, Date), (i32, i32));
 
 /// A date as a number that orders as dates do, compared without jiff's
 /// field by field comparison, for each value of millions.
@@ -562,9 +561,9 @@ pub struct Evaluator<'p> {
     /// thousands of units, megabytes nobody reads otherwise.
     by_unit: bool,
     trace: Recorder,
-    /// The last period's first and last day, and its places in
+    /// The last period's first and last day (`day` numbers), and its places in
     /// `periods`: rows come grouped by period.
-    last_span: Option<(Period, Span, usize)>,
+    last_span: Option<(Period, (i32, i32), usize)>,
     /// Each period's places, made the first time a value of it came.
     periods: Vec<PeriodPlaces>,
     period_index: rustc_hash::FxHashMap<Period, usize>,
@@ -737,8 +736,8 @@ impl<'p> Evaluator<'p> {
     /// call; the rest out of line.
     #[inline]
     pub fn add(&mut self, obs: &Observation) {
-        let (span, days, at) = match self.last_span {
-            Some((period, (span, days), at)) if period == obs.period => (span, days, at),
+        let (days, at) = match self.last_span {
+            Some((period, days, at)) if period == obs.period => (days, at),
             _ => self.learn_span(obs.period),
         };
         // A period that ends after the as-of date counts for no objective
@@ -746,16 +745,15 @@ impl<'p> Evaluator<'p> {
         if days.1 > self.as_of_day && self.traced.is_none() {
             return;
         }
-        self.add_within(obs, span.1, at);
+        self.add_within(obs, days.1, at);
     }
 
     /// A period's first and last day, and its places, for a period other
     /// than the last one seen (rows come grouped by period).
     #[cold]
     #[inline(never)]
-    fn learn_span(&mut self, period: Period) -> ((Date, Date), (i32, i32), usize) {
-        let span = (period.start(), period.end());
-        let days = (day(span.0), day(span.1));
+    fn learn_span(&mut self, period: Period) -> ((i32, i32), usize) {
+        let days = (day(period.start()), day(period.end()));
         let at = match self.period_index.get(&period) {
             Some(&at) => at,
             None => {
@@ -765,8 +763,8 @@ impl<'p> Evaluator<'p> {
                 self.periods.len() - 1
             }
         };
-        self.last_span = Some((period, (span, days), at));
-        (span, days, at)
+        self.last_span = Some((period, days, at));
+        (days, at)
     }
 
     /// The tallies each indicator's value of `period` counts in.
@@ -803,7 +801,7 @@ impl<'p> Evaluator<'p> {
     /// places say, or, when an objective is traced, by a loop over the
     /// places that says why each value did or did not count.
     #[inline(never)]
-    fn add_within(&mut self, obs: &Observation, end: Date, at: usize) {
+    fn add_within(&mut self, obs: &Observation, end: i32, at: usize) {
         if self.traced.is_some() {
             self.add_places(obs, end);
             return;
@@ -835,8 +833,8 @@ impl<'p> Evaluator<'p> {
     /// `add_within` with an objective traced: every place, and why the
     /// value did or did not count in each.
     #[cold]
-    fn add_places(&mut self, obs: &Observation, end: Date) {
-        let days = (day(obs.period.start()), day(end));
+    fn add_places(&mut self, obs: &Observation, end: i32) {
+        let days = (day(obs.period.start()), end);
         let (from, to) = self.by_indicator[obs.indicator.0 as usize];
         for place in &self.places[from as usize..to as usize] {
             let placed = place.place(obs.period, days, self.as_of_day);
