@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 
 use crate::input::plan_file::Cadence;
 use crate::model::{IndicatorId, Observation, Plan, UnitId};
-use crate::period::{Part, Period};
+use crate::period::{Part, Period, day_number};
 
 /// Where one owed report stands. Machine output uses `code()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -288,10 +288,8 @@ impl Cover {
 /// another in one comparison, not five.
 #[inline(always)]
 fn timely_key(period: Period, cadence: u8, received: Date) -> u128 {
-    let day = (i32::from(received.year()) << 9)
-        | (i32::from(received.month()) << 5)
-        | i32::from(received.day());
-    (u128::from(period.code()) << 64) | (u128::from(cadence) << 32) | u128::from(day as u32)
+    let day = day_number(received) as u32;
+    (u128::from(period.code()) << 64) | (u128::from(cadence) << 32) | u128::from(day)
 }
 
 /// Accumulates observations into who reported what, for one plan at one date.
