@@ -712,7 +712,6 @@ type OwedYear = (i16, u16, Vec<(Period, Date, u16, u16)>);
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
 
     use super::*;
     use crate::model::tests::{PLAN, plan_from};
@@ -741,7 +740,7 @@ mod tests {
                 indicator: plan.indicator_id(indicator).unwrap(),
                 period: period.parse().unwrap(),
                 value: Value::Number(Decimal::ONE),
-                note_written: Cow::Borrowed(""),
+                note_written: "",
                 source: Source {
                     file: 0,
                     line: line as u32 + 2,

@@ -1531,7 +1531,7 @@ mod tests {
             indicator,
             period: period.parse().unwrap(),
             value,
-            note_written: Cow::Borrowed(""),
+            note_written: "",
             source: Source {
                 file: 0,
                 line: index as u32 + 2,

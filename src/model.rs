@@ -200,7 +200,7 @@ pub struct Observation<'r> {
     pub value: Value<'r>,
     /// The note as written in its cell, spaces around it and all: see
     /// `note`, which most passes never need.
-    pub note_written: Cow<'r, str>,
+    pub note_written: &'r str,
     pub source: Source,
 }
 
@@ -209,7 +209,7 @@ impl Observation<'_> {
     /// `export`, not by a report, for each of millions of rows). Whoever
     /// outputs it normalises it too (`text::nfc`).
     pub fn note(&self) -> &str {
-        crate::text::trim(&self.note_written)
+        crate::text::trim(self.note_written)
     }
 }
 
@@ -940,7 +940,7 @@ impl Plan {
                 indicator: known.id,
                 period: *p,
                 value,
-                note_written: Cow::Borrowed(row.note.map_or("", |n| n.text)),
+                note_written: row.note.text,
                 source,
             });
         }
@@ -1085,7 +1085,7 @@ impl Plan {
             indicator: indicator?,
             period: period?,
             value: value?,
-            note_written: Cow::Borrowed(row.note.map_or("", |n| n.text)),
+            note_written: row.note.text,
             source,
         })
     }
@@ -1691,7 +1691,7 @@ by = 2025
                 indicator: cell(&written, 2),
                 period: cell("2025-03", 3),
                 value: cell("5", 4),
-                note: None,
+                note: cell("", 0),
             };
             let source = Source {
                 file: 0,
@@ -1746,7 +1746,7 @@ by = 2025
                             indicator: cell(indicator, 2),
                             period: cell(period, 3),
                             value: cell(value, 4),
-                            note: Some(cell(" ghi chú ", 5)),
+                            note: cell(" ghi chú ", 5),
                         };
                         let source = Source { file: 0, line: 2 };
                         let (mut fast, mut full) = (Vec::new(), Vec::new());
@@ -1908,7 +1908,7 @@ by = 2025
             indicator: plan.indicator_id(indicator).unwrap(),
             period: period.parse().unwrap(),
             value: Value::Number(Decimal::ONE),
-            note_written: Cow::Borrowed(""),
+            note_written: "",
             source: Source { file: 0, line: 2 },
         };
         assert!(ledger.admit(&obs("done", "2025-Q1")));

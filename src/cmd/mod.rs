@@ -83,10 +83,12 @@ fn scan_into<'p>(
         #[inline(always)]
         |(evaluator, tracker), obs| {
             if units.is_empty() || units.contains(&obs.unit) {
-                evaluator.add(obs);
+                // The tracker first: the evaluator's call, last, then has
+                // no values of the row to keep across it.
                 if let Some(tracker) = tracker {
                     tracker.add(obs, received[obs.source.file as usize]);
                 }
+                evaluator.add(obs);
             }
         },
     )?;

@@ -58,7 +58,9 @@ pub struct RawRow<'r> {
     pub indicator: Cell<'r>,
     pub period: Cell<'r>,
     pub value: Cell<'r>,
-    pub note: Option<Cell<'r>>,
+    /// Empty, in column 0, when the file has no note column: read as an
+    /// empty note, without a test for each row.
+    pub note: Cell<'r>,
 }
 
 /// What a column holds.
@@ -366,6 +368,7 @@ fn read_rows(
         note_at.unwrap_or(unit_at),
     ]);
     let needed = pick.needed();
+    let note_column = note_at.map_or(0, |at| at + 1);
     if primed {
         records.next_record();
     } else if !last {
@@ -473,10 +476,10 @@ fn read_rows(
                 text: value,
                 column: value_at + 1,
             },
-            note: note_at.map(|at| Cell {
-                text: note,
-                column: at + 1,
-            }),
+            note: Cell {
+                text: if note_column == 0 { "" } else { note },
+                column: note_column,
+            },
         }));
     }
 }
@@ -995,7 +998,7 @@ mod tests {
             r.indicator.text.to_string(),
             r.period.text.to_string(),
             r.value.text.to_string(),
-            r.note.map(|n| n.text.to_string()),
+            (r.note.column > 0).then(|| r.note.text.to_string()),
         )
     }
 

@@ -804,7 +804,7 @@ fn read_piece(
             period,
             value,
             // Trimmed when written: trimming it again finds nothing.
-            note_written: note.into(),
+            note_written: note,
             source: Source {
                 file: file as u32,
                 line: *line,

@@ -1309,7 +1309,7 @@ mod tests {
                         indicator,
                         period,
                         value: Value::Number(n.into()),
-                        note_written: "".into(),
+                        note_written: "",
                         source: Source {
                             file: 0,
                             line: i as u32 + 2,
