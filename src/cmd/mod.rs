@@ -58,7 +58,12 @@ fn scan_into<'p>(
     duty: bool,
 ) -> Result<(Outcome, Option<Tracker<'p>>, Scan)> {
     let reports = settings.store.reports()?;
-    let received = reports.received();
+    // None at all when no file's received day is known (no manifest):
+    // each value then looks up nothing.
+    let mut received = reports.received();
+    if received.iter().all(Option::is_none) {
+        received.clear();
+    }
     let init = || {
         let evaluator = Evaluator::new(plan, settings.as_of);
         let evaluator = match traced {
@@ -86,7 +91,10 @@ fn scan_into<'p>(
                 // The tracker first: the evaluator's call, last, then has
                 // no values of the row to keep across it.
                 if let Some(tracker) = tracker {
-                    tracker.add(obs, received[obs.source.file as usize]);
+                    tracker.add(
+                        obs,
+                        received.get(obs.source.file as usize).copied().flatten(),
+                    );
                 }
                 evaluator.add(obs);
             }
