@@ -301,12 +301,11 @@ pub struct Tracker<'p> {
     /// lines of memory rather than in each value's indicator.
     owed: Vec<u64>,
     cadences: Vec<u8>,
-    /// By unit, year of the plan and indicator (`slot`): 8 bytes each,
-    /// dense, so a value costs an index, not a hash; values outside the
-    /// plan's years owe and fill nothing.
+    /// By `Observation::place` (unit, year of the plan and indicator): 8
+    /// bytes each, dense, so a value costs an index, not a hash; values
+    /// outside the plan's years owe and fill nothing.
     cover: Vec<Cover>,
     first_year: i16,
-    years: usize,
     /// By cadence, year of the plan and month, the month mask and due date
     /// of the period of the cadence that holds the month (the periods of a
     /// cadence partition the year): what a value's received date is held
@@ -350,23 +349,12 @@ impl<'p> Tracker<'p> {
                 .iter()
                 .map(|i| cadence_index(i.cadence) as u8)
                 .collect(),
-            cover: vec![Cover::default(); plan.units.len() * plan.indicators.len() * years],
+            cover: vec![Cover::default(); plan.places()],
             first_year,
-            years,
             dues,
             as_of_month: i32::from(as_of.year()) * 12 + i32::from(as_of.month()),
             last_timely: None,
         }
-    }
-
-    fn slot(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> Option<usize> {
-        let year = usize::try_from(year - self.first_year)
-            .ok()
-            .filter(|&y| y < self.years)?;
-        // A unit's year side by side, as its file gives them; `cadences`
-        // has one for each indicator, and its length at hand.
-        let indicators = self.cadences.len();
-        Some((unit.0 as usize * self.years + year) * indicators + indicator.0 as usize)
     }
 
     /// Takes in what another tracker of the same plan and date (another
@@ -413,10 +401,10 @@ impl<'p> Tracker<'p> {
             // as timely (the owed periods of a cadence partition the
             // year). Inline: no call for each value.
             None => {
-                if let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) {
+                if let Some(cover) = self.cover.get_mut(obs.place as usize) {
                     let period = obs.period;
                     let timely = (period.month_mask(), period.end_month_bit());
-                    self.cover[slot].add(Cover::of(period, timely));
+                    cover.add(Cover::of(period, timely));
                 }
             }
             Some(received) => self.add_received(obs, received),
@@ -427,9 +415,10 @@ impl<'p> Tracker<'p> {
     /// months were reported in time.
     #[inline(never)]
     fn add_received(&mut self, obs: &Observation, received: Date) {
-        let Some(slot) = self.slot(obs.unit, obs.indicator, obs.period.year()) else {
+        let slot = obs.place as usize;
+        if slot >= self.cover.len() {
             return;
-        };
+        }
         let cadence = self.cadences[obs.indicator.0 as usize];
         let key = timely_key(obs.period, cadence, received);
         let cover = match self.last_timely {
@@ -546,9 +535,8 @@ impl<'p> Tracker<'p> {
                 };
                 let mut nth = 0;
                 for (year, every, owed) in &owed_by_cadence[cadence] {
-                    let cover = self
-                        .slot(unit, id, *year)
-                        .map_or_else(Cover::default, |slot| self.cover[slot]);
+                    let place = plan.place(unit, id, *year);
+                    let cover = self.cover.get(place as usize).copied().unwrap_or_default();
                     // Every month owed in the year reported in time (the
                     // usual year of a complete store): each owed period is
                     // `Reported`, as the loop below would find one by one.
@@ -735,16 +723,22 @@ mod tests {
     fn run(plan: &Plan, as_of: &str, rows: &[(&str, &str, &str, Option<&str>)]) -> Completeness {
         let mut tracker = Tracker::new(plan, as_of.parse().unwrap());
         for (line, (unit, indicator, period, received)) in rows.iter().enumerate() {
+            let (unit, indicator) = (
+                plan.unit_id(unit).unwrap(),
+                plan.indicator_id(indicator).unwrap(),
+            );
+            let period: Period = period.parse().unwrap();
             let obs = Observation {
-                unit: plan.unit_id(unit).unwrap(),
-                indicator: plan.indicator_id(indicator).unwrap(),
-                period: period.parse().unwrap(),
+                unit,
+                indicator,
+                period,
                 value: Value::Number(Decimal::ONE),
                 note_written: "",
                 source: Source {
                     file: 0,
                     line: line as u32 + 2,
                 },
+                place: plan.place(unit, indicator, period.year()),
             };
             tracker.add(&obs, received.map(|r| r.parse().unwrap()));
         }

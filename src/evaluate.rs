@@ -1536,6 +1536,8 @@ mod tests {
                 file: 0,
                 line: index as u32 + 2,
             },
+            // Read by the clash ledger and the tracker, not the evaluator.
+            place: crate::model::NO_PLACE,
         }
     }
 

@@ -49,6 +49,8 @@ pub struct Plan {
     indicator_keys: FxHashMap<String, IndicatorId>,
     /// The last deadline of any objective, the end of the plan's years.
     last: Date,
+    /// The plan's years, from `start`'s to `last`'s: for `place`.
+    years: usize,
     /// SHA-256 of the plan file's text: what a cache of values read under
     /// this plan is keyed on.
     fingerprint: [u8; 32],
@@ -202,6 +204,26 @@ pub struct Observation<'r> {
     /// `note`, which most passes never need.
     pub note_written: &'r str,
     pub source: Source,
+    /// Its unit's, indicator's and year's place in the tables kept by
+    /// unit, year of the plan and indicator (`Plan::place`), worked out
+    /// once for the clash ledger and the tracker; `NO_PLACE` for a year
+    /// outside the plan's.
+    pub place: u32,
+}
+
+/// `Observation::place` of a value of a year outside the plan's.
+pub const NO_PLACE: u32 = u32::MAX;
+
+/// `Plan::place` of `indicator`, from `first`, the place of the same unit
+/// and year's first indicator: what a row's place costs when the unit and
+/// year are the row before's.
+#[inline(always)]
+fn place_from(first: u32, indicator: IndicatorId) -> u32 {
+    if first == NO_PLACE {
+        NO_PLACE
+    } else {
+        first + indicator.0
+    }
 }
 
 impl Observation<'_> {
@@ -257,6 +279,9 @@ pub struct RowMemo<'p> {
     next: usize,
     /// An indicator met when `indicators` is full.
     beyond: Option<Known>,
+    /// `Plan::place` of the unit and period above for the first
+    /// indicator: a row's place is this and its indicator's number.
+    base: u32,
 }
 
 /// An indicator as rows give it, with what the usual row needs of it kept
@@ -355,7 +380,16 @@ impl<'p> RowMemo<'p> {
         self.unit = plan.unit_id(text);
         self.unit_text.clear();
         self.unit_text.push_str(text);
+        self.learn_base(plan);
         self.unit
+    }
+
+    /// `base` for the unit and period now remembered.
+    fn learn_base(&mut self, plan: &Plan) {
+        self.base = match (self.unit, self.period) {
+            (Some(unit), Some((period, _))) => plan.place(unit, IndicatorId(0), period.year()),
+            _ => NO_PLACE,
+        };
     }
 
     /// The period of a row whose period is not the last row's, and
@@ -372,6 +406,7 @@ impl<'p> RowMemo<'p> {
             self.period = Some(known);
             self.period_text.clear();
             self.period_text.push_str(text);
+            self.learn_base(plan);
             known
         })
     }
@@ -834,6 +869,7 @@ impl Plan {
             unit_keys,
             indicator_keys,
             last,
+            years: (last.year() - start.year() + 1).max(1) as usize,
             fingerprint: Sha256::digest(text.as_bytes()).into(),
         })
     }
@@ -872,6 +908,29 @@ impl Plan {
             },
             Value::Text(t) => t.to_string(),
         }
+    }
+
+    /// Where the tables kept by unit, year of the plan and indicator (the
+    /// clash ledger's, the tracker's) keep `unit`'s `indicator` in `year`:
+    /// a unit's years side by side, each its indicators in order, as a
+    /// unit's file gives them. `NO_PLACE` for a year outside the plan's.
+    #[inline]
+    pub fn place(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> u32 {
+        let years = self.years;
+        match usize::try_from(year - self.start.year()) {
+            Ok(y) if y < years => {
+                let place =
+                    (unit.0 as usize * years + y) * self.indicators.len() + indicator.0 as usize;
+                u32::try_from(place).unwrap_or(NO_PLACE)
+            }
+            _ => NO_PLACE,
+        }
+    }
+
+    /// How many places `place` gives: one for each unit, year of the plan
+    /// and indicator.
+    pub fn places(&self) -> usize {
+        self.units.len() * self.years * self.indicators.len()
     }
 
     /// Case-insensitive lookup of a unit code.
@@ -927,6 +986,7 @@ impl Plan {
             Some(known) if same_text(&memo.period_text, row.period.text) => Ok(known),
             _ => memo.learn_period(self, row.period.text),
         };
+        let base = memo.base;
         let known = memo.indicator(self, row.indicator.text);
         let indicator = known.as_ref().map(|k| k.id);
         // The usual row, with nothing to say about it, without building
@@ -942,6 +1002,7 @@ impl Plan {
                 value,
                 note_written: row.note.text,
                 source,
+                place: place_from(base, known.id),
             });
         }
         let parsed = parsed.map(|(p, _)| p);
@@ -1080,13 +1141,15 @@ impl Plan {
         if failed || blank {
             return None;
         }
+        let (unit, indicator, period) = (unit?, indicator?, period?);
         Some(Observation {
-            unit: unit?,
-            indicator: indicator?,
-            period: period?,
+            unit,
+            indicator,
+            period,
             value: value?,
             note_written: row.note.text,
             source,
+            place: self.place(unit, indicator, period.year()),
         })
     }
 
@@ -1381,9 +1444,7 @@ fn is_code(s: &str) -> bool {
 /// Each thread of a scan keeps its own; `merge` finds clashes between them.
 #[derive(Clone, Debug)]
 pub struct Ledger {
-    first_year: i16,
-    years: usize,
-    indicators: usize,
+    /// By `Observation::place`.
     covered: Vec<u16>,
     /// By indicator, whether its values add up (`mask`): kept here, one
     /// line of memory, rather than read from each value's indicator.
@@ -1394,13 +1455,8 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn new(plan: &Plan) -> Ledger {
-        let first_year = plan.start.year();
-        let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
         Ledger {
-            first_year,
-            years,
-            indicators: plan.indicators.len(),
-            covered: vec![0; plan.units.len() * plan.indicators.len() * years],
+            covered: vec![0; plan.places()],
             adds_up: plan.indicators.iter().map(|i| i.kind.adds_up()).collect(),
             elsewhere: FxHashMap::default(),
         }
@@ -1410,9 +1466,8 @@ impl Ledger {
     #[inline]
     pub fn admit(&mut self, obs: &Observation) -> bool {
         let mask = self.mask_of(obs.indicator, obs.period);
-        let year = obs.period.year() - self.first_year;
-        let covered = match self.slot(obs.unit, obs.indicator, year) {
-            Some(slot) => &mut self.covered[slot],
+        let covered = match self.covered.get_mut(obs.place as usize) {
+            Some(covered) => covered,
             None => return self.admit_elsewhere(obs, mask),
         };
         Self::cover(covered, mask)
@@ -1442,9 +1497,8 @@ impl Ledger {
     /// recording it.
     pub fn meets(&self, obs: &Observation) -> bool {
         let mask = self.mask_of(obs.indicator, obs.period);
-        let year = obs.period.year() - self.first_year;
-        let covered = match self.slot(obs.unit, obs.indicator, year) {
-            Some(slot) => self.covered[slot],
+        let covered = match self.covered.get(obs.place as usize) {
+            Some(&covered) => covered,
             None => self
                 .elsewhere
                 .get(&(obs.unit, obs.indicator, obs.period.year()))
@@ -1452,15 +1506,6 @@ impl Ledger {
                 .unwrap_or(0),
         };
         covered & mask != 0
-    }
-
-    /// Where a unit's indicator in a year (counted from the plan's first)
-    /// is kept, for years of the plan.
-    fn slot(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> Option<usize> {
-        (0..self.years as i16).contains(&year).then(|| {
-            // A unit's year side by side, as its file gives them.
-            (unit.0 as usize * self.years + year as usize) * self.indicators + indicator.0 as usize
-        })
     }
 
     /// Takes in another ledger of the same plan; `false` when some month
@@ -1638,8 +1683,10 @@ by = 2025
 
     /// A memo kept from row to row answers as a fresh one: for codes kept
     /// within the memo and longer ones, codes written in another case, more
-    /// indicators than the memo holds, and a unit that reports some of them
-    /// between rows of one that reports all.
+    /// indicators than the memo holds, a unit that reports some of them
+    /// between rows of one that reports all, and periods that change at
+    /// other rows than the units (the value's place is worked out from
+    /// both).
     #[test]
     fn a_memo_kept_across_rows_answers_as_a_fresh_one() {
         use crate::input::report_file::Cell;
@@ -1684,12 +1731,13 @@ by = 2025
                 w => code(w),
             };
             let unit = if i / 50 % 3 == 1 { "B" } else { "A" };
+            let period = ["2025-03", "2024-12", "2025-Q2"][i / 37 % 3];
             let cell = |text, column| Cell { text, column };
             let row = RawRow {
                 line: i as u64 + 2,
                 unit: cell(unit, 1),
                 indicator: cell(&written, 2),
-                period: cell("2025-03", 3),
+                period: cell(period, 3),
                 value: cell("5", 4),
                 note: cell("", 0),
             };
@@ -1702,6 +1750,11 @@ by = 2025
             let anew = plan.read_row(&row, DecimalMark::Point, source, &mut fresh);
             assert_eq!(read, anew, "{row:?}");
             assert_eq!(kept, fresh, "{row:?}");
+            if let Some(obs) = &read {
+                let year = obs.period.year();
+                assert_eq!(obs.place, plan.place(obs.unit, obs.indicator, year));
+                assert_ne!(obs.place, NO_PLACE);
+            }
             rows += usize::from(read.is_some());
             warned += usize::from(!kept.is_empty());
         }
@@ -1903,13 +1956,20 @@ by = 2025
     fn ledger_catches_overlapping_flows_and_same_date_stocks() {
         let plan = plan();
         let mut ledger = Ledger::new(&plan);
-        let obs = |indicator: &str, period: &str| Observation {
-            unit: UnitId(0),
-            indicator: plan.indicator_id(indicator).unwrap(),
-            period: period.parse().unwrap(),
-            value: Value::Number(Decimal::ONE),
-            note_written: "",
-            source: Source { file: 0, line: 2 },
+        let obs = |indicator: &str, period: &str| {
+            let (indicator, period) = (
+                plan.indicator_id(indicator).unwrap(),
+                period.parse::<Period>().unwrap(),
+            );
+            Observation {
+                unit: UnitId(0),
+                indicator,
+                period,
+                value: Value::Number(Decimal::ONE),
+                note_written: "",
+                source: Source { file: 0, line: 2 },
+                place: plan.place(UnitId(0), indicator, period.year()),
+            }
         };
         assert!(ledger.admit(&obs("done", "2025-Q1")));
         assert!(ledger.admit(&obs("done", "2025-Q2")));

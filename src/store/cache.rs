@@ -809,6 +809,7 @@ fn read_piece(
                 file: file as u32,
                 line: *line,
             },
+            place: plan.place(unit, indicator, period.year()),
         });
     }
     (taken == strings.len()).then_some(())

@@ -1314,6 +1314,7 @@ mod tests {
                             file: 0,
                             line: i as u32 + 2,
                         },
+                        place: plan.place(unit, indicator, period.year()),
                     },
                     line,
                 );
