@@ -262,13 +262,18 @@ fn a_file_dropped_in_that_clashes_with_cached_ones_is_the_same_error() {
 
 /// Files taken away: their blocks are left where they are while most of
 /// what the segments hold is still read; once it is not, the cache is
-/// written anew, and the segments of the files gone go.
+/// written anew, and the segments of the files gone go. On one thread, so
+/// that one segment holds every file: with two, which files a segment
+/// holds depends on which thread was quicker to each, and a busy machine
+/// could leave the three files kept most of one segment (it is then
+/// rightly kept).
 #[cfg(unix)]
 #[test]
 fn a_cache_mostly_of_files_gone_is_written_anew() {
     let dir = settled_copy();
     let data = dir.path();
-    answers(data, &[]);
+    let (cached, uncached) = (&["--threads", "1"], &["--no-cache", "--threads", "1"]);
+    answers(data, cached);
     let before = segments_in_use(data);
     let mut files: Vec<PathBuf> = fs::read_dir(data.join("reports"))
         .unwrap()
@@ -276,10 +281,9 @@ fn a_cache_mostly_of_files_gone_is_written_anew() {
         .collect();
     files.sort();
     fs::remove_file(files.pop().unwrap()).unwrap();
-    let one_gone = answers(data, &["--no-cache"]);
-    assert_eq!(answers(data, &[]), one_gone);
-    // Blocks reused, none written (a segment that held only the file gone
-    // is no longer in use).
+    let one_gone = answers(data, uncached);
+    assert_eq!(answers(data, cached), one_gone);
+    // Blocks reused, none written.
     let kept = segments_in_use(data);
     assert!(
         !kept.is_empty() && kept.iter().all(|s| before.contains(s)),
@@ -288,14 +292,14 @@ fn a_cache_mostly_of_files_gone_is_written_anew() {
     for file in &files[3..] {
         fs::remove_file(file).unwrap();
     }
-    let most_gone = answers(data, &["--no-cache"]);
-    assert_eq!(answers(data, &[]), most_gone);
+    let most_gone = answers(data, uncached);
+    assert_eq!(answers(data, cached), most_gone);
     let after = segments_in_use(data);
     assert!(
         after.iter().all(|s| !before.contains(s)),
         "{before:?} {after:?}"
     );
-    assert_eq!(answers(data, &[]), most_gone);
+    assert_eq!(answers(data, cached), most_gone);
 }
 
 /// A note is stored in the cache trimmed, and trimmed again when read
