@@ -322,8 +322,8 @@ pub struct Tracker<'p> {
 
 impl<'p> Tracker<'p> {
     pub fn new(plan: &'p Plan, as_of: Date) -> Tracker<'p> {
-        let first_year = plan.start.year();
-        let years = (plan.last_deadline().year() - first_year + 1).max(1) as usize;
+        // The years of `Plan::place`, which the values' places count in.
+        let (first_year, years) = (plan.start.year(), plan.years());
         let dues = CADENCES.map(|cadence| {
             (0..years)
                 .map(|y| {

@@ -207,7 +207,7 @@ pub struct Observation<'r> {
     /// Its unit's, indicator's and year's place in the tables kept by
     /// unit, year of the plan and indicator (`Plan::place`), worked out
     /// once for the clash ledger and the tracker; `NO_PLACE` for a year
-    /// outside the plan's.
+    /// outside the plan's (or beyond `u32`'s places).
     pub place: u32,
 }
 
@@ -280,7 +280,8 @@ pub struct RowMemo<'p> {
     /// An indicator met when `indicators` is full.
     beyond: Option<Known>,
     /// `Plan::place` of the unit and period above for the first
-    /// indicator: a row's place is this and its indicator's number.
+    /// indicator: a row's place is this and its indicator's number
+    /// (`place_from`); `NO_PLACE` while either is unknown.
     base: u32,
 }
 
@@ -916,15 +917,25 @@ impl Plan {
     /// unit's file gives them. `NO_PLACE` for a year outside the plan's.
     #[inline]
     pub fn place(&self, unit: UnitId, indicator: IndicatorId, year: i16) -> u32 {
-        let years = self.years;
-        match usize::try_from(year - self.start.year()) {
+        let (years, indicators) = (self.years, self.indicators.len());
+        match usize::try_from(i32::from(year) - i32::from(self.start.year())) {
             Ok(y) if y < years => {
-                let place =
-                    (unit.0 as usize * years + y) * self.indicators.len() + indicator.0 as usize;
-                u32::try_from(place).unwrap_or(NO_PLACE)
+                let first = (unit.0 as usize * years + y) * indicators;
+                // A unit's year whose last place would not fit below
+                // `NO_PLACE` has none (a plan of billions of places): its
+                // every indicator alike, so that `place_from` agrees.
+                if first + indicators > NO_PLACE as usize {
+                    return NO_PLACE;
+                }
+                (first + indicator.0 as usize) as u32
             }
             _ => NO_PLACE,
         }
+    }
+
+    /// The plan's years, from the start's to the last deadline's.
+    pub fn years(&self) -> usize {
+        self.years
     }
 
     /// How many places `place` gives: one for each unit, year of the plan
@@ -1950,6 +1961,30 @@ by = 2025
         ))
         .unwrap_err();
         assert!(errors[0].contains("unknown field `deadline`"), "{errors:?}");
+    }
+
+    /// Every unit, year of the plan and indicator has a place of its own,
+    /// all of `0..places()`; a year outside the plan's has none.
+    #[test]
+    fn each_unit_year_and_indicator_has_a_place_of_its_own() {
+        let plan = plan();
+        let first = plan.start.year();
+        let mut seen = vec![false; plan.places()];
+        for unit in 0..plan.units.len() as u32 {
+            for year in first..first + plan.years() as i16 {
+                for indicator in 0..plan.indicators.len() as u32 {
+                    let place = plan.place(UnitId(unit), IndicatorId(indicator), year);
+                    assert!(!std::mem::replace(&mut seen[place as usize], true));
+                    let from_first = plan.place(UnitId(unit), IndicatorId(0), year);
+                    assert_eq!(place_from(from_first, IndicatorId(indicator)), place);
+                }
+            }
+            let outside = [first - 1, first + plan.years() as i16, i16::MIN, i16::MAX];
+            for year in outside {
+                assert_eq!(plan.place(UnitId(unit), IndicatorId(0), year), NO_PLACE);
+            }
+        }
+        assert!(seen.iter().all(|&s| s));
     }
 
     #[test]
