@@ -218,7 +218,7 @@ pub const NO_PLACE: u32 = u32::MAX;
 /// and year's first indicator: what a row's place costs when the unit and
 /// year are the row before's.
 #[inline(always)]
-fn place_from(first: u32, indicator: IndicatorId) -> u32 {
+pub fn place_from(first: u32, indicator: IndicatorId) -> u32 {
     if first == NO_PLACE {
         NO_PLACE
     } else {

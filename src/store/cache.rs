@@ -35,7 +35,9 @@ use super::scan::ReadOptions;
 use super::{Reports, temp_file_in};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::lang::Message;
-use crate::model::{IndicatorId, IndicatorKind, Observation, Plan, Source, UnitId, Value};
+use crate::model::{
+    IndicatorId, IndicatorKind, NO_PLACE, Observation, Plan, Source, UnitId, Value, place_from,
+};
 use crate::period::{Part, Period};
 
 /// Changes whenever the layout below changes.
@@ -766,6 +768,9 @@ fn read_piece(
         bytes: values,
         at: 0,
     };
+    // The last value's unit and year in one word, and their first
+    // indicator's place (`place_from`): a file's values share both.
+    let (mut last, mut first) = (u64::MAX, NO_PLACE);
     while at.at < values.len() {
         let unit = UnitId(u32::try_from(at.uint()?).ok()?);
         let indicator = IndicatorId(u32::try_from(at.uint()?).ok()?);
@@ -796,6 +801,10 @@ fn read_piece(
         if !fits {
             return None;
         }
+        let key = (u64::from(unit.0) << 16) | u64::from(period.year() as u16);
+        if key != last {
+            (last, first) = (key, plan.place(unit, IndicatorId(0), period.year()));
+        }
         let note = text(at.uint()?)?;
         *line = u32::try_from(i64::from(*line) + unzigzag(at.uint()?)).ok()?;
         feed(&Observation {
@@ -809,7 +818,7 @@ fn read_piece(
                 file: file as u32,
                 line: *line,
             },
-            place: plan.place(unit, indicator, period.year()),
+            place: place_from(first, indicator),
         });
     }
     (taken == strings.len()).then_some(())
