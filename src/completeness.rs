@@ -700,7 +700,6 @@ type OwedYear = (i16, u16, Vec<(Period, Date, u16, u16)>);
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::model::tests::{PLAN, plan_from};
     use crate::model::{Source, Value};

@@ -28,7 +28,10 @@ pub fn run(settings: &Settings, args: &CompletenessArgs) -> Result<u8> {
     let init = || Tracker::new(&plan, settings.as_of).only(&units, &indicators);
     let (parts, scan) =
         store::scan_parallel(&plan, &reports, settings.read, init, |tracker, obs| {
-            tracker.add(obs, received[obs.source.file as usize]);
+            tracker.add(
+                obs,
+                received.get(obs.source.file as usize).copied().flatten(),
+            );
         })?;
     let mut parts = parts.into_iter();
     let mut tracker = parts.next().expect("at least one thread");

@@ -58,12 +58,7 @@ fn scan_into<'p>(
     duty: bool,
 ) -> Result<(Outcome, Option<Tracker<'p>>, Scan)> {
     let reports = settings.store.reports()?;
-    // None at all when no file's received day is known (no manifest):
-    // each value then looks up nothing.
-    let mut received = reports.received();
-    if received.iter().all(Option::is_none) {
-        received.clear();
-    }
+    let received = reports.received();
     let init = || {
         let evaluator = Evaluator::new(plan, settings.as_of);
         let evaluator = match traced {

@@ -99,8 +99,13 @@ impl StoredReport {
 
 impl Reports {
     /// The day each file was received, when known, indexed like
-    /// `Source::file` in a scan of these reports.
+    /// `Source::file` in a scan of these reports (read it with `get`):
+    /// empty when no file's day is known (no manifest), so that each value
+    /// then looks up nothing.
     pub fn received(&self) -> Vec<Option<Date>> {
+        if self.files.iter().all(|f| f.received.is_none()) {
+            return Vec::new();
+        }
         self.files.iter().map(|f| f.received).collect()
     }
 
