@@ -351,6 +351,8 @@ fn keep_latest(slot: &mut Option<Box<Latest>>, obs: &Observation, end: i32) {
             Some(kept) => {
                 (kept.end, kept.source, kept.period) = (end, obs.source, obs.period);
                 match (&mut kept.value, &obs.value) {
+                    (Value::Number(room), Value::Number(n)) => *room = *n,
+                    (Value::Level(room), Value::Level(rank)) => *room = *rank,
                     // A text in the room of the one it replaces: not an
                     // allocation for each text read.
                     (Value::Text(Cow::Owned(room)), Value::Text(text)) => {
@@ -486,6 +488,62 @@ struct Series {
 struct PeriodPlaces {
     by_indicator: Vec<(u32, u32)>,
     slots: Vec<Counted>,
+    /// By indicator: whether a value of the period is summed by its place
+    /// (`PlaceSums`) instead of into these tallies: a flow's, in a year all
+    /// of whose periods count in the same tallies (`Evaluator::whole_year`).
+    by_place: Vec<bool>,
+}
+
+/// Flows' whole values summed by place (`Observation::place`: a unit, a
+/// year of the plan and an indicator), for the years in which every
+/// period of an indicator counts in the same tallies: one addition for
+/// each value instead of one for each tally it counts in, the tallies
+/// worked out once a place's values are all in (`Evaluator::settle`).
+/// Exact: the sums are whole and not negative, so they add up to the same
+/// totals, and pass Decimal's range in the same tallies, in any order.
+struct PlaceSums {
+    /// A sum's low and high 32 bits and the count: 12 bytes a place, zeroed
+    /// by the system and touched only where values come.
+    sums: Vec<[u32; 3]>,
+}
+
+impl PlaceSums {
+    fn new(places: usize) -> PlaceSums {
+        PlaceSums {
+            sums: vec![[0; 3]; places],
+        }
+    }
+
+    /// Adds `n` at `place`; false (nothing added) if the place is none of
+    /// the plan's or the sum would pass 64 bits.
+    #[inline(always)]
+    fn add(&mut self, place: u32, n: u64) -> bool {
+        let Some(at) = self.sums.get_mut(place as usize) else {
+            return false;
+        };
+        let Some(sum) = PlaceSums::get(*at).0.checked_add(n) else {
+            return false;
+        };
+        // A count of 2^32 values of one place would take 2^32 rows, as a
+        // tally's count would.
+        *at = [sum as u32, (sum >> 32) as u32, at[2] + 1];
+        true
+    }
+
+    /// A place's sum and count.
+    fn get(at: [u32; 3]) -> (u64, u32) {
+        (u64::from(at[0]) | u64::from(at[1]) << 32, at[2])
+    }
+}
+
+/// `n` as a whole number that is not negative and fits 64 bits.
+#[inline(always)]
+fn whole(n: &Decimal) -> Option<u64> {
+    if n.scale() == 0 && !n.is_sign_negative() {
+        u64::try_from(n.mantissa()).ok()
+    } else {
+        None
+    }
 }
 
 /// A tally a value counts in: its slot, and for a series that does not
@@ -605,6 +663,7 @@ pub struct Evaluator<'p> {
     as_of_day: i32,
     /// The lowest objective whose sum would have passed Decimal's range.
     too_large: Option<TooLarge>,
+    place_sums: PlaceSums,
 }
 
 /// An objective with a figure past the largest number `track` holds
@@ -755,6 +814,7 @@ impl<'p> Evaluator<'p> {
             period_index: rustc_hash::FxHashMap::default(),
             as_of_day: day(as_of),
             too_large: None,
+            place_sums: PlaceSums::new(plan.places()),
         }
     }
 
@@ -810,30 +870,90 @@ impl<'p> Evaluator<'p> {
     /// The tallies each indicator's value of `period` counts in.
     fn places_of(&self, period: Period, days: (i32, i32)) -> PeriodPlaces {
         let mut slots = Vec::new();
+        let mut by_place = Vec::with_capacity(self.by_indicator.len());
         let by_indicator = self
             .by_indicator
             .iter()
-            .map(|&(from, to)| {
+            .enumerate()
+            .map(|(indicator, &(from, to))| {
                 let start = slots.len() as u32;
                 for place in &self.places[from as usize..to as usize] {
                     if let Ok(year) = place.place(period, days, self.as_of_day) {
                         slots.push(place.counted(year));
                     }
                 }
+                let whole = self.whole_year(IndicatorId(indicator as u32), period.year());
+                debug_assert!(whole.as_ref().is_none_or(|whole| {
+                    let here = &slots[start as usize..];
+                    whole.len() == here.len()
+                        && whole.iter().zip(here).all(|(a, b)| a.slot == b.slot)
+                }));
+                by_place.push(whole.is_some_and(|whole| !whole.is_empty()));
                 (start, slots.len() as u32)
             })
             .collect();
         PeriodPlaces {
             by_indicator,
             slots,
+            by_place,
         }
     }
 
-    /// `add` of a value that may count: into the tallies its period's
-    /// places say, or, when an objective is traced, by a loop over the
-    /// places that says why each value did or did not count.
+    /// The tallies every value of a flow `indicator` in `year` counts in,
+    /// when they are the same for every period of the year: each of its
+    /// places' window and the as-of date hold the whole year, or no period
+    /// of it. None otherwise (a window or the as-of date within the year),
+    /// for a series that does not add up, and when an objective is traced.
+    fn whole_year(&self, indicator: IndicatorId, year: i16) -> Option<Vec<Counted>> {
+        if self.traced.is_some() {
+            return None;
+        }
+        let date = |month, day_of_month| jiff::civil::Date::new(year, month, day_of_month).ok();
+        // A period's first day is from January 1 to December 1, its last
+        // from January 31 to December 31.
+        let (first_start, last_start) = (day(date(1, 1)?), day(date(12, 1)?));
+        let (first_end, last_end) = (day(date(1, 31)?), day(date(12, 31)?));
+        let (from, to) = self.by_indicator[indicator.0 as usize];
+        let mut counted = Vec::new();
+        for place in &self.places[from as usize..to as usize] {
+            let (start, end) = place.days;
+            let end = end.min(self.as_of_day);
+            if !place.adds_up {
+                return None;
+            } else if start <= first_start && last_end <= end {
+                let year = if place.per_year {
+                    (year - place.first_year) as usize
+                } else {
+                    0
+                };
+                counted.push(place.counted(year));
+            } else if !(start > last_start || end < first_end) {
+                return None;
+            }
+        }
+        Some(counted)
+    }
+
+    /// `add` of a value that may count: summed by its place when its
+    /// period's year lets it (`PlaceSums`), else into the tallies.
     #[inline(never)]
     fn add_within(&mut self, obs: &Observation, end: i32, at: usize) {
+        let places = &self.periods[at];
+        if places.by_place[obs.indicator.0 as usize]
+            && let Value::Number(n) = &obs.value
+            && let Some(n) = whole(n)
+            && self.place_sums.add(obs.place, n)
+        {
+            return;
+        }
+        self.add_slots(obs, end, at);
+    }
+
+    /// `add_within` into the tallies its period's places say, or, when an
+    /// objective is traced, by a loop over the places that says why each
+    /// value did or did not count.
+    #[inline(never)]
+    fn add_slots(&mut self, obs: &Observation, end: i32, at: usize) {
         if self.traced.is_some() {
             self.add_places(obs, end);
             return;
@@ -850,6 +970,50 @@ impl<'p> Evaluator<'p> {
                 end,
             );
         }
+    }
+
+    /// Counts the sums kept by place in the tallies of their years
+    /// (`whole_year`), and empties them.
+    fn settle(&mut self) {
+        let (first_year, years) = (self.plan.start.year(), self.plan.years());
+        let indicators = self.plan.indicators.len();
+        if indicators == 0 || years == 0 {
+            return;
+        }
+        let mut lists: Vec<Option<Vec<Counted>>> = Vec::new();
+        let mut sums = std::mem::take(&mut self.place_sums.sums);
+        for (i, unit_sums) in sums.chunks_mut(years * indicators).enumerate() {
+            let unit = UnitId(i as u32);
+            for (y, year_sums) in unit_sums.chunks_mut(indicators).enumerate() {
+                for (indicator, at) in year_sums.iter_mut().enumerate() {
+                    if at[2] == 0 {
+                        continue;
+                    }
+                    if lists.is_empty() {
+                        lists = (0..years * indicators)
+                            .map(|k| {
+                                let year = i32::from(first_year) + (k / indicators) as i32;
+                                self.whole_year(IndicatorId((k % indicators) as u32), year as i16)
+                            })
+                            .collect();
+                    }
+                    let (sum, count) = PlaceSums::get(*at);
+                    let sum = Decimal::from(sum);
+                    *at = [0; 3];
+                    let counted = lists[y * indicators + indicator]
+                        .as_ref()
+                        .expect("a place's sum is of a whole year");
+                    for c in counted {
+                        let tally = self.tallies.tally(unit, c.slot as usize);
+                        tally.count += count;
+                        if !add_to(&mut tally.sum, &sum) {
+                            note_too_large(&mut self.too_large, &self.series, c.slot as usize);
+                        }
+                    }
+                }
+            }
+        }
+        self.place_sums.sums = sums;
     }
 
     /// `add_within` with an objective traced: every place, and why the
@@ -880,7 +1044,9 @@ impl<'p> Evaluator<'p> {
     /// thread's share of the files) accumulated. Sums are exact and the
     /// latest value is chosen by date and then source, so the result does
     /// not depend on how files were shared out.
-    pub fn merge(&mut self, other: Evaluator) {
+    pub fn merge(&mut self, mut other: Evaluator) {
+        self.settle();
+        other.settle();
         let summed = self
             .tallies
             .merge(other.tallies)
@@ -899,6 +1065,7 @@ impl<'p> Evaluator<'p> {
     /// Judges every objective; fails with the first one a figure of which
     /// passes the largest number `track` holds.
     pub fn finish(mut self) -> Result<Outcome, TooLarge> {
+        self.settle();
         if let Some(too_large) = self.too_large {
             return Err(too_large);
         }
@@ -1463,6 +1630,122 @@ mod tests {
             }
         }
     }
+
+    /// Objectives whose windows or as-of date fall within a year, beside
+    /// those of whole years: a flow's value is summed by place only in a
+    /// year all of whose periods count alike.
+    fn windows_within_years() -> Plan {
+        let text = PLAN.replace(
+            "by = 2025\n\n[objectives.share-2025]",
+            "by = 2025\nfrom = 2024-07-01\n\n[objectives.share-2025]",
+        ) + r#"
+[objectives.mid-2026]
+title = "Giữa năm"
+title_en = "Mid-year"
+measure = "done"
+target = "10-20"
+by = 2026-06-30
+
+[objectives.yearly-mid]
+title = "Mỗi năm"
+title_en = "Each year"
+measure = "done"
+target = "5-10 per year"
+from = 2024-03-01
+by = 2027-09-30
+"#;
+        plan_from(&text).unwrap()
+    }
+
+    const PERIODS: [&str; 16] = [
+        "2023", "2024", "2024-H1", "2024-Q1", "2024-Q3", "2024-07", "2025-02", "2025", "2025-H2",
+        "2026-Q1", "2026-06", "2026-07", "2027", "2027-Q4", "2030-12", "2031",
+    ];
+    const VALUES: [&str; 6] = [
+        "0",
+        "1",
+        "250",
+        "2.5",
+        "10000000000000000000",
+        "18446744073709551615",
+    ];
+    const AS_OF: [&str; 8] = [
+        "2024-06-30",
+        "2024-12-31",
+        "2025-01-15",
+        "2025-12-31",
+        "2026-06-30",
+        "2026-09-30",
+        "2027-12-31",
+        "2030-12-31",
+    ];
+
+    /// An evaluator given `rows` (unit, indicator, period, value, as
+    /// indices), the first of them row `first` of the file; with an
+    /// objective traced, every value goes through the loop over its
+    /// places, one by one.
+    fn given<'p>(
+        plan: &'p Plan,
+        as_of: &str,
+        (rows, first): (&[(usize, usize, usize, usize)], usize),
+        traced: bool,
+    ) -> Evaluator<'p> {
+        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
+        if traced {
+            evaluator = evaluator.trace(ObjectiveId(0));
+        }
+        for (line, &(unit, indicator, period, value)) in rows.iter().enumerate() {
+            let value = Value::Number(d(VALUES[value]));
+            let (unit, indicator) = (UnitId(unit as u32), IndicatorId(indicator as u32));
+            let line = first + line;
+            evaluator.add(&observation(
+                plan,
+                unit,
+                indicator,
+                PERIODS[period],
+                value,
+                line,
+            ));
+        }
+        evaluator
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 600,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/proptest-regressions/evaluate.txt",
+                ),
+            )),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// A flow's whole values of a whole year are summed by place and
+        /// counted in the tallies at the end (`PlaceSums`); with an
+        /// objective traced, every value is counted in each tally as it
+        /// comes. Both judge every objective alike, on one thread or on
+        /// two, for windows and as-of dates within a year or at its ends,
+        /// fractions, and sums past 64 bits.
+        #[test]
+        fn values_summed_by_place_judge_as_values_counted_one_by_one(
+            rows in proptest::collection::vec((0usize..2, 0usize..2, 0..PERIODS.len(), 0..VALUES.len()), 0..40),
+            as_of in 0..AS_OF.len(),
+            split in 0usize..40,
+        ) {
+            let plan = windows_within_years();
+            let as_of = AS_OF[as_of];
+            let one_by_one = given(&plan, as_of, (&rows, 0), true).finish().unwrap();
+            let by_place = given(&plan, as_of, (&rows, 0), false).finish().unwrap();
+            proptest::prop_assert_eq!(&by_place.evaluations, &one_by_one.evaluations);
+            proptest::prop_assert_eq!(&by_place.warnings, &one_by_one.warnings);
+            let split = split.min(rows.len());
+            let mut first = given(&plan, as_of, (&rows[..split], 0), false);
+            first.merge(given(&plan, as_of, (&rows[split..], split), false));
+            let merged = first.finish().unwrap();
+            proptest::prop_assert_eq!(&merged.evaluations, &one_by_one.evaluations);
+        }
+    }
+
     use jiff::civil::date;
 
     fn d(s: &str) -> Decimal {
@@ -1507,6 +1790,7 @@ mod tests {
                 _ => Value::Number(d(value)),
             };
             evaluator.add(&observation(
+                plan,
                 plan.unit_id(unit).unwrap(),
                 indicator,
                 period,
@@ -1520,24 +1804,26 @@ mod tests {
     /// The value of a report's row `index` (its line: `index + 2`, after
     /// the header), without a note.
     fn observation(
+        plan: &Plan,
         unit: UnitId,
         indicator: IndicatorId,
         period: &str,
         value: Value<'static>,
         index: usize,
     ) -> Observation<'static> {
+        let period: Period = period.parse().unwrap();
         Observation {
             unit,
             indicator,
-            period: period.parse().unwrap(),
+            period,
             value,
             note_written: "",
             source: Source {
                 file: 0,
                 line: index as u32 + 2,
             },
-            // Read by the clash ledger and the tracker, not the evaluator.
-            place: crate::model::NO_PLACE,
+            // Where a flow's value of a whole year is summed (`PlaceSums`).
+            place: plan.place(unit, indicator, period.year()),
         }
     }
 
@@ -1836,7 +2122,14 @@ mod tests {
         ];
         for (line, (indicator, period, value)) in rows.into_iter().enumerate() {
             let indicator = plan.indicator_id(indicator).unwrap();
-            evaluator.add(&observation(UnitId(0), indicator, period, value, line));
+            evaluator.add(&observation(
+                &plan,
+                UnitId(0),
+                indicator,
+                period,
+                value,
+                line,
+            ));
         }
         let outcome = evaluator.finish().unwrap();
         let share = eval(&plan, &outcome, "share-2025");
@@ -1910,7 +2203,7 @@ mod tests {
         let total = plan.indicator_id("total").unwrap();
         for (line, period) in ["2023", "2024-H1", "2025-H1", "2025-H2"].iter().enumerate() {
             let value = Value::Number(Decimal::ONE);
-            evaluator.add(&observation(UnitId(0), total, period, value, line));
+            evaluator.add(&observation(&plan, UnitId(0), total, period, value, line));
         }
         let verdicts: Vec<Verdict> = evaluator
             .finish()
