@@ -488,51 +488,67 @@ struct Series {
 struct PeriodPlaces {
     by_indicator: Vec<(u32, u32)>,
     slots: Vec<Counted>,
-    /// By indicator: whether a value of the period is summed by its place
-    /// (`PlaceSums`) instead of into these tallies: a flow's, in a year all
-    /// of whose periods count in the same tallies (`Evaluator::whole_year`).
-    by_place: Vec<bool>,
+    /// By indicator: where a value of the period goes.
+    routes: Vec<Route>,
+}
+
+/// Where a value goes (`Evaluator::add_within`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// Into each of its tallies, or, with an objective traced, through the
+    /// loop that says why it counts or not.
+    Tallies,
+    /// A flow's, summed by its place (`PlaceSums`), in a year all of whose
+    /// periods count in the same tallies (`Evaluator::whole_year`).
+    Sum,
+    /// Nowhere: no tally takes it, and none is traced.
+    Nowhere,
 }
 
 /// Flows' whole values summed by place (`Observation::place`: a unit, a
 /// year of the plan and an indicator), for the years in which every
 /// period of an indicator counts in the same tallies: one addition for
-/// each value instead of one for each tally it counts in, the tallies
-/// worked out once a place's values are all in (`Evaluator::settle`).
+/// each value instead of one for each tally it counts in. A unit's year
+/// at a time: a file's rows are mostly one unit's year, so the sums stay
+/// in a few lines of memory, and go to the tallies when a value of another
+/// unit's year comes, and once every value is in (`Evaluator::settle`).
 /// Exact: the sums are whole and not negative, so they add up to the same
 /// totals, and pass Decimal's range in the same tallies, in any order.
 struct PlaceSums {
-    /// A sum's low and high 32 bits and the count: 12 bytes a place, zeroed
-    /// by the system and touched only where values come.
-    sums: Vec<[u32; 3]>,
+    /// The place of the unit's year's first indicator (a value's place
+    /// less its indicator); `u64::MAX` before any.
+    first: u64,
+    unit: UnitId,
+    /// The year's index among the plan's.
+    year: usize,
+    /// By indicator, the sum and the count.
+    sums: Vec<(u64, u32)>,
 }
 
 impl PlaceSums {
-    fn new(places: usize) -> PlaceSums {
+    fn new(indicators: usize) -> PlaceSums {
         PlaceSums {
-            sums: vec![[0; 3]; places],
+            first: u64::MAX,
+            unit: UnitId(0),
+            year: 0,
+            sums: vec![(0, 0); indicators],
         }
     }
 
-    /// Adds `n` at `place`; false (nothing added) if the place is none of
-    /// the plan's or the sum would pass 64 bits.
+    /// Adds `n` to `indicator`'s sum; false (nothing added) if the sum
+    /// would pass 64 bits.
     #[inline(always)]
-    fn add(&mut self, place: u32, n: u64) -> bool {
-        let Some(at) = self.sums.get_mut(place as usize) else {
+    fn add(&mut self, indicator: IndicatorId, n: u64) -> bool {
+        let Some(at) = self.sums.get_mut(indicator.0 as usize) else {
             return false;
         };
-        let Some(sum) = PlaceSums::get(*at).0.checked_add(n) else {
+        let Some(sum) = at.0.checked_add(n) else {
             return false;
         };
         // A count of 2^32 values of one place would take 2^32 rows, as a
         // tally's count would.
-        *at = [sum as u32, (sum >> 32) as u32, at[2] + 1];
+        *at = (sum, at.1 + 1);
         true
-    }
-
-    /// A place's sum and count.
-    fn get(at: [u32; 3]) -> (u64, u32) {
-        (u64::from(at[0]) | u64::from(at[1]) << 32, at[2])
     }
 }
 
@@ -664,6 +680,9 @@ pub struct Evaluator<'p> {
     /// The lowest objective whose sum would have passed Decimal's range.
     too_large: Option<TooLarge>,
     place_sums: PlaceSums,
+    /// By year of the plan and indicator, `whole_year`'s tallies: made
+    /// when the first sums go to the tallies.
+    whole_years: Vec<Option<Vec<Counted>>>,
 }
 
 /// An objective with a figure past the largest number `track` holds
@@ -814,7 +833,8 @@ impl<'p> Evaluator<'p> {
             period_index: rustc_hash::FxHashMap::default(),
             as_of_day: day(as_of),
             too_large: None,
-            place_sums: PlaceSums::new(plan.places()),
+            place_sums: PlaceSums::new(plan.indicators.len()),
+            whole_years: Vec::new(),
         }
     }
 
@@ -870,7 +890,7 @@ impl<'p> Evaluator<'p> {
     /// The tallies each indicator's value of `period` counts in.
     fn places_of(&self, period: Period, days: (i32, i32)) -> PeriodPlaces {
         let mut slots = Vec::new();
-        let mut by_place = Vec::with_capacity(self.by_indicator.len());
+        let mut routes = Vec::with_capacity(self.by_indicator.len());
         let by_indicator = self
             .by_indicator
             .iter()
@@ -888,22 +908,30 @@ impl<'p> Evaluator<'p> {
                     whole.len() == here.len()
                         && whole.iter().zip(here).all(|(a, b)| a.slot == b.slot)
                 }));
-                by_place.push(whole.is_some_and(|whole| !whole.is_empty()));
+                routes.push(if self.traced.is_some() {
+                    Route::Tallies
+                } else if start as usize == slots.len() {
+                    Route::Nowhere
+                } else if whole.is_some() && self.plan.indicators[indicator].kind.adds_up() {
+                    Route::Sum
+                } else {
+                    Route::Tallies
+                });
                 (start, slots.len() as u32)
             })
             .collect();
         PeriodPlaces {
             by_indicator,
             slots,
-            by_place,
+            routes,
         }
     }
 
-    /// The tallies every value of a flow `indicator` in `year` counts in,
-    /// when they are the same for every period of the year: each of its
-    /// places' window and the as-of date hold the whole year, or no period
-    /// of it. None otherwise (a window or the as-of date within the year),
-    /// for a series that does not add up, and when an objective is traced.
+    /// The tallies every value of `indicator` in `year` counts in, when
+    /// they are the same for every period of the year: each of its places'
+    /// window and the as-of date hold the whole year, or no period of it.
+    /// None otherwise (a window or the as-of date within the year), and
+    /// when an objective is traced.
     fn whole_year(&self, indicator: IndicatorId, year: i16) -> Option<Vec<Counted>> {
         if self.traced.is_some() {
             return None;
@@ -918,9 +946,7 @@ impl<'p> Evaluator<'p> {
         for place in &self.places[from as usize..to as usize] {
             let (start, end) = place.days;
             let end = end.min(self.as_of_day);
-            if !place.adds_up {
-                return None;
-            } else if start <= first_start && last_end <= end {
+            if start <= first_start && last_end <= end {
                 let year = if place.per_year {
                     (year - place.first_year) as usize
                 } else {
@@ -935,18 +961,24 @@ impl<'p> Evaluator<'p> {
     }
 
     /// `add` of a value that may count: summed by its place when its
-    /// period's year lets it (`PlaceSums`), else into the tallies.
+    /// period's year lets it (`Route`), else into the tallies. Out of line
+    /// from those: this much keeps to a few registers.
     #[inline(never)]
     fn add_within(&mut self, obs: &Observation, end: i32, at: usize) {
-        let places = &self.periods[at];
-        if places.by_place[obs.indicator.0 as usize]
-            && let Value::Number(n) = &obs.value
-            && let Some(n) = whole(n)
-            && self.place_sums.add(obs.place, n)
-        {
-            return;
+        match self.periods[at].routes[obs.indicator.0 as usize] {
+            Route::Nowhere => {}
+            Route::Sum => {
+                if let Value::Number(n) = &obs.value
+                    && let Some(n) = whole(n)
+                    && u64::from(obs.place.wrapping_sub(obs.indicator.0)) == self.place_sums.first
+                    && self.place_sums.add(obs.indicator, n)
+                {
+                    return;
+                }
+                self.add_other_sum(obs, end, at);
+            }
+            Route::Tallies => self.add_slots(obs, end, at),
         }
-        self.add_slots(obs, end, at);
     }
 
     /// `add_within` into the tallies its period's places say, or, when an
@@ -972,48 +1004,75 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Counts the sums kept by place in the tallies of their years
-    /// (`whole_year`), and empties them.
-    fn settle(&mut self) {
-        let (first_year, years) = (self.plan.start.year(), self.plan.years());
-        let indicators = self.plan.indicators.len();
-        if indicators == 0 || years == 0 {
+    /// `add_within` of a flow's value not added to the sums of the unit's
+    /// year at hand: of another unit's year, whose sums start; or not a
+    /// whole number, or past the sum's 64 bits, into the tallies.
+    #[inline(never)]
+    fn add_other_sum(&mut self, obs: &Observation, end: i32, at: usize) {
+        if let Value::Number(n) = &obs.value
+            && let Some(n) = whole(n)
+            && u64::from(obs.place.wrapping_sub(obs.indicator.0)) != self.place_sums.first
+            && self.start_sums(obs)
+            && self.place_sums.add(obs.indicator, n)
+        {
             return;
         }
-        let mut lists: Vec<Option<Vec<Counted>>> = Vec::new();
-        let mut sums = std::mem::take(&mut self.place_sums.sums);
-        for (i, unit_sums) in sums.chunks_mut(years * indicators).enumerate() {
-            let unit = UnitId(i as u32);
-            for (y, year_sums) in unit_sums.chunks_mut(indicators).enumerate() {
-                for (indicator, at) in year_sums.iter_mut().enumerate() {
-                    if at[2] == 0 {
-                        continue;
-                    }
-                    if lists.is_empty() {
-                        lists = (0..years * indicators)
-                            .map(|k| {
-                                let year = i32::from(first_year) + (k / indicators) as i32;
-                                self.whole_year(IndicatorId((k % indicators) as u32), year as i16)
-                            })
-                            .collect();
-                    }
-                    let (sum, count) = PlaceSums::get(*at);
-                    let sum = Decimal::from(sum);
-                    *at = [0; 3];
-                    let counted = lists[y * indicators + indicator]
-                        .as_ref()
-                        .expect("a place's sum is of a whole year");
-                    for c in counted {
-                        let tally = self.tallies.tally(unit, c.slot as usize);
-                        tally.count += count;
-                        if !add_to(&mut tally.sum, &sum) {
-                            note_too_large(&mut self.too_large, &self.series, c.slot as usize);
-                        }
-                    }
+        self.add_slots(obs, end, at);
+    }
+
+    /// Sums by place `obs`'s unit's year from now on, the sums of the one
+    /// before counted in the tallies; false for a value of no place.
+    fn start_sums(&mut self, obs: &Observation) -> bool {
+        let year = i32::from(obs.period.year()) - i32::from(self.plan.start.year());
+        let Ok(year) = usize::try_from(year) else {
+            return false;
+        };
+        if obs.place == crate::model::NO_PLACE || year >= self.plan.years() {
+            return false;
+        }
+        self.settle();
+        let sums = &mut self.place_sums;
+        sums.first = u64::from(obs.place - obs.indicator.0);
+        (sums.unit, sums.year) = (obs.unit, year);
+        true
+    }
+
+    /// Counts the sums kept by place in the tallies of their year
+    /// (`whole_year`), and empties them.
+    fn settle(&mut self) {
+        if self.place_sums.first == u64::MAX {
+            return;
+        }
+        let indicators = self.plan.indicators.len();
+        if self.whole_years.is_empty() {
+            let first_year = i32::from(self.plan.start.year());
+            self.whole_years = (0..self.plan.years() * indicators)
+                .map(|k| {
+                    let year = first_year + (k / indicators) as i32;
+                    self.whole_year(IndicatorId((k % indicators) as u32), year as i16)
+                })
+                .collect();
+        }
+        let PlaceSums {
+            unit, year, sums, ..
+        } = &mut self.place_sums;
+        for (indicator, at) in sums.iter_mut().enumerate() {
+            if at.1 == 0 {
+                continue;
+            }
+            let (sum, count) = std::mem::take(at);
+            let sum = Decimal::from(sum);
+            let counted = self.whole_years[*year * indicators + indicator]
+                .as_deref()
+                .expect("a place's values are of a whole year");
+            for c in counted {
+                let tally = self.tallies.tally(*unit, c.slot as usize);
+                tally.count += count;
+                if !add_to(&mut tally.sum, &sum) {
+                    note_too_large(&mut self.too_large, &self.series, c.slot as usize);
                 }
             }
         }
-        self.place_sums.sums = sums;
     }
 
     /// `add_within` with an objective traced: every place, and why the
@@ -1695,8 +1754,12 @@ by = 2027-09-30
             evaluator = evaluator.trace(ObjectiveId(0));
         }
         for (line, &(unit, indicator, period, value)) in rows.iter().enumerate() {
-            let value = Value::Number(d(VALUES[value]));
             let (unit, indicator) = (UnitId(unit as u32), IndicatorId(indicator as u32));
+            let value = match &plan.indicator(indicator).kind {
+                crate::model::IndicatorKind::Ordinal(levels) => Value::Level(value % levels.len()),
+                crate::model::IndicatorKind::Text => Value::Text(Cow::Borrowed(VALUES[value])),
+                _ => Value::Number(d(VALUES[value])),
+            };
             let line = first + line;
             evaluator.add(&observation(
                 plan,
@@ -1725,10 +1788,10 @@ by = 2027-09-30
         /// objective traced, every value is counted in each tally as it
         /// comes. Both judge every objective alike, on one thread or on
         /// two, for windows and as-of dates within a year or at its ends,
-        /// fractions, and sums past 64 bits.
+        /// fractions, texts, and sums past 64 bits.
         #[test]
         fn values_summed_by_place_judge_as_values_counted_one_by_one(
-            rows in proptest::collection::vec((0usize..2, 0usize..2, 0..PERIODS.len(), 0..VALUES.len()), 0..40),
+            rows in proptest::collection::vec((0usize..2, 0usize..4, 0..PERIODS.len(), 0..VALUES.len()), 0..40),
             as_of in 0..AS_OF.len(),
             split in 0usize..40,
         ) {
