@@ -512,8 +512,10 @@ enum Route {
 /// at a time: a file's rows are mostly one unit's year, so the sums stay
 /// in a few lines of memory, and go to the tallies when a value of another
 /// unit's year comes, and once every value is in (`Evaluator::settle`).
-/// Exact: the sums are whole and not negative, so they add up to the same
-/// totals, and pass Decimal's range in the same tallies, in any order.
+/// Exact: whole numbers that are not negative add up to the same totals,
+/// and pass Decimal's range in the same tallies, in any order, as long as
+/// the tallies hold whole numbers only; the first value of an indicator
+/// that is not whole turns its sums by place off (`Evaluator::one_by_one`).
 struct PlaceSums {
     /// The place of the unit's year's first indicator (a value's place
     /// less its indicator); `u64::MAX` before any.
@@ -523,6 +525,11 @@ struct PlaceSums {
     year: usize,
     /// By indicator, the sum and the count.
     sums: Vec<(u64, u32)>,
+    /// The indicators summed, the first `touched` of them: what `settle`
+    /// visits (not every indicator of the plan when a file's rows go from
+    /// unit to unit).
+    summed: Box<[u32]>,
+    touched: usize,
 }
 
 impl PlaceSums {
@@ -532,6 +539,8 @@ impl PlaceSums {
             unit: UnitId(0),
             year: 0,
             sums: vec![(0, 0); indicators],
+            summed: vec![0; indicators].into_boxed_slice(),
+            touched: 0,
         }
     }
 
@@ -545,6 +554,11 @@ impl PlaceSums {
         let Some(sum) = at.0.checked_add(n) else {
             return false;
         };
+        if at.1 == 0 {
+            // Within bounds: an indicator is listed once.
+            self.summed[self.touched] = indicator.0;
+            self.touched += 1;
+        }
         // A count of 2^32 values of one place would take 2^32 rows, as a
         // tally's count would.
         *at = (sum, at.1 + 1);
@@ -680,6 +694,10 @@ pub struct Evaluator<'p> {
     /// The lowest objective whose sum would have passed Decimal's range.
     too_large: Option<TooLarge>,
     place_sums: PlaceSums,
+    /// By indicator: whether its whole values may be summed by place: a
+    /// flow's, until one of its values that is not whole comes (see
+    /// `add_slots`).
+    summable: Vec<bool>,
     /// By year of the plan and indicator, `whole_year`'s tallies: made
     /// when the first sums go to the tallies.
     whole_years: Vec<Option<Vec<Counted>>>,
@@ -834,6 +852,7 @@ impl<'p> Evaluator<'p> {
             as_of_day: day(as_of),
             too_large: None,
             place_sums: PlaceSums::new(plan.indicators.len()),
+            summable: plan.indicators.iter().map(|i| i.kind.adds_up()).collect(),
             whole_years: Vec::new(),
         }
     }
@@ -912,7 +931,7 @@ impl<'p> Evaluator<'p> {
                     Route::Tallies
                 } else if start as usize == slots.len() {
                     Route::Nowhere
-                } else if whole.is_some() && self.plan.indicators[indicator].kind.adds_up() {
+                } else if whole.is_some() && self.summable[indicator] {
                     Route::Sum
                 } else {
                     Route::Tallies
@@ -986,6 +1005,11 @@ impl<'p> Evaluator<'p> {
     /// value did or did not count.
     #[inline(never)]
     fn add_slots(&mut self, obs: &Observation, end: i32, at: usize) {
+        if self.summable[obs.indicator.0 as usize]
+            && !matches!(&obs.value, Value::Number(n) if whole(n).is_some())
+        {
+            self.one_by_one(obs.indicator);
+        }
         if self.traced.is_some() {
             self.add_places(obs, end);
             return;
@@ -1020,6 +1044,26 @@ impl<'p> Evaluator<'p> {
         self.add_slots(obs, end, at);
     }
 
+    /// Counts every value of `indicator` from now on in its tallies as it
+    /// comes, the sums kept by place counted first: a value that is not
+    /// whole (a fraction) is about to go into its tallies. Whole numbers
+    /// add up exactly in any order, but a sum of fractions past Decimal's
+    /// 28 digits is rounded, and then the order of the additions counts:
+    /// from here on it is the order the values came in, as it would have
+    /// been without sums by place.
+    #[cold]
+    #[inline(never)]
+    fn one_by_one(&mut self, indicator: IndicatorId) {
+        self.settle();
+        let i = indicator.0 as usize;
+        self.summable[i] = false;
+        for period in &mut self.periods {
+            if period.routes[i] == Route::Sum {
+                period.routes[i] = Route::Tallies;
+            }
+        }
+    }
+
     /// Sums by place `obs`'s unit's year from now on, the sums of the one
     /// before counted in the tallies; false for a value of no place.
     fn start_sums(&mut self, obs: &Observation) -> bool {
@@ -1040,7 +1084,7 @@ impl<'p> Evaluator<'p> {
     /// Counts the sums kept by place in the tallies of their year
     /// (`whole_year`), and empties them.
     fn settle(&mut self) {
-        if self.place_sums.first == u64::MAX {
+        if self.place_sums.touched == 0 {
             return;
         }
         let indicators = self.plan.indicators.len();
@@ -1054,13 +1098,16 @@ impl<'p> Evaluator<'p> {
                 .collect();
         }
         let PlaceSums {
-            unit, year, sums, ..
+            unit,
+            year,
+            sums,
+            summed,
+            touched,
+            ..
         } = &mut self.place_sums;
-        for (indicator, at) in sums.iter_mut().enumerate() {
-            if at.1 == 0 {
-                continue;
-            }
-            let (sum, count) = std::mem::take(at);
+        for &indicator in &summed[..std::mem::take(touched)] {
+            let indicator = indicator as usize;
+            let (sum, count) = std::mem::take(&mut sums[indicator]);
             let sum = Decimal::from(sum);
             let counted = self.whole_years[*year * indicators + indicator]
                 .as_deref()
@@ -1102,7 +1149,9 @@ impl<'p> Evaluator<'p> {
     /// Takes in what another evaluator of the same plan and date (another
     /// thread's share of the files) accumulated. Sums are exact and the
     /// latest value is chosen by date and then source, so the result does
-    /// not depend on how files were shared out.
+    /// not depend on how files were shared out; but for a sum of fractions
+    /// past Decimal's 28 digits, which is rounded, and whose last digit
+    /// then depends on the order of the additions.
     pub fn merge(&mut self, mut other: Evaluator) {
         self.settle();
         other.settle();
@@ -1807,6 +1856,225 @@ by = 2027-09-30
             let merged = first.finish().unwrap();
             proptest::prop_assert_eq!(&merged.evaluations, &one_by_one.evaluations);
         }
+    }
+
+    /// Two flows and a stock, ratios of flows and of a flow and a stock,
+    /// per-year objectives, windows from before the plan's start (which is
+    /// mid-year) and deadlines within years: what `PlaceSums` must sum
+    /// exactly as the tallies would, value by value.
+    const FLOWS_PLAN: &str = r#"
+[plan]
+code = "flows"
+title = "Dòng"
+title_en = "Flows"
+start = 2024-07-01
+
+[units]
+A = { name = "A" }
+B = { name = "B" }
+
+[indicators.total]
+kind = "stock"
+title = "Tổng"
+title_en = "Total"
+reporters = ["A", "B"]
+
+[indicators.done]
+kind = "flow"
+title = "Xong"
+title_en = "Done"
+reporters = ["A", "B"]
+
+[indicators.paid]
+kind = "flow"
+title = "Chi"
+title_en = "Paid"
+reporters = ["A", "B"]
+
+[objectives.early]
+title = "Sớm"
+title_en = "Early"
+measure = "done"
+target = "15-20"
+from = 2023-01-01
+by = 2025
+
+[objectives.ratio]
+title = "Tỉ lệ"
+title_en = "Ratio"
+measure = "done / paid"
+target = "> 60%"
+by = 2026
+
+[objectives.ratio-early]
+title = "Tỉ lệ sớm"
+title_en = "Early ratio"
+measure = "paid / done"
+target = "> 50%"
+from = 2023-03-01
+by = 2027-09-30
+
+[objectives.yearly]
+title = "Mỗi năm"
+title_en = "Each year"
+measure = "done"
+target = "5-10 per year"
+from = 2023-01-01
+by = 2027
+
+[objectives.yearly-paid]
+title = "Chi mỗi năm"
+title_en = "Paid each year"
+measure = "paid"
+target = "5-10 per year"
+by = 2026-06-30
+
+[objectives.paid-2028]
+title = "Chi"
+title_en = "Paid"
+measure = "paid"
+target = "1-2"
+by = 2028
+
+[objectives.share]
+title = "Phần"
+title_en = "Share"
+measure = "paid / total"
+target = "> 50%"
+by = 2026
+"#;
+    const FLOW_PERIODS: [&str; 16] = [
+        "2022", "2023", "2023-H2", "2023-02", "2024", "2024-H1", "2024-Q3", "2024-07", "2025",
+        "2025-02", "2026-Q2", "2026", "2027", "2027-Q4", "2028", "2029",
+    ];
+    /// Whole numbers mostly (the common case, drawn more often), and those
+    /// that are not: `-0`, fractions, one of 28 digits (its sums are
+    /// rounded), past 64 bits, and near Decimal's range.
+    const FLOW_VALUES: [&str; 11] = [
+        "0",
+        "-0",
+        "1",
+        "250",
+        "2.5",
+        "0.3333333333333333333333333333",
+        "10000000000000000000",
+        "18446744073709551615",
+        "30000000000000000000000000000",
+        "50000000000000000000000000000",
+        "3",
+    ];
+    const FLOW_AS_OF: [&str; 9] = [
+        "2023-06-30",
+        "2024-01-15",
+        "2024-06-30",
+        "2024-12-31",
+        "2025-01-31",
+        "2025-12-31",
+        "2026-06-30",
+        "2027-09-30",
+        "2029-12-31",
+    ];
+
+    /// `FLOWS_PLAN`'s evaluator given `rows` (unit, indicator, period,
+    /// value, as indices; a value index past the list is `3`), the first
+    /// of them row `first`; traced, it counts every value one by one.
+    fn flows_given<'p>(
+        plan: &'p Plan,
+        as_of: &str,
+        (rows, first): (&[(usize, usize, usize, usize)], usize),
+        traced: bool,
+    ) -> Evaluator<'p> {
+        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
+        if traced {
+            evaluator = evaluator.trace(ObjectiveId(0));
+        }
+        for (line, &(unit, indicator, period, value)) in rows.iter().enumerate() {
+            let value = FLOW_VALUES[value.min(FLOW_VALUES.len() - 1)];
+            evaluator.add(&observation(
+                plan,
+                UnitId(unit as u32),
+                IndicatorId(indicator as u32),
+                FLOW_PERIODS[period],
+                Value::Number(d(value)),
+                first + line,
+            ));
+        }
+        evaluator
+    }
+
+    /// An outcome as text: `Debug` shows a number's scale and a zero's
+    /// sign, which `==` does not compare.
+    fn as_text(outcome: &Result<Outcome, TooLarge>) -> String {
+        match outcome {
+            Ok(o) => format!("{:?} {:?}", o.evaluations, o.warnings),
+            Err(too_large) => format!("{too_large:?}"),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1500,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct(
+                    "tests/proptest-regressions/evaluate-flows.txt",
+                ),
+            )),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// Flows summed by place judge as flows counted value by value, to
+        /// the digit (a sum of fractions is rounded in the order the
+        /// values came) and to the objective named when a sum passes the
+        /// largest number: on one thread, and on two merged as two threads
+        /// counting value by value would be.
+        #[test]
+        fn flows_summed_by_place_are_exact(
+            rows in proptest::collection::vec((0usize..2, 0usize..3, 0..FLOW_PERIODS.len(), 0usize..20), 0..40),
+            as_of in 0..FLOW_AS_OF.len(),
+            split in 0usize..40,
+        ) {
+            let plan = plan_from(FLOWS_PLAN).unwrap();
+            let as_of = FLOW_AS_OF[as_of];
+            let one_by_one = flows_given(&plan, as_of, (&rows, 0), true).finish();
+            let by_place = flows_given(&plan, as_of, (&rows, 0), false).finish();
+            proptest::prop_assert_eq!(as_text(&by_place), as_text(&one_by_one));
+            let split = split.min(rows.len());
+            let (head, tail) = ((&rows[..split], 0), (&rows[split..], split));
+            let mut first = flows_given(&plan, as_of, head, false);
+            first.merge(flows_given(&plan, as_of, tail, false));
+            let mut first_one_by_one = flows_given(&plan, as_of, head, true);
+            first_one_by_one.merge(flows_given(&plan, as_of, tail, true));
+            proptest::prop_assert_eq!(as_text(&first.finish()), as_text(&first_one_by_one.finish()));
+        }
+    }
+
+    /// A fraction of 28 digits after a whole value: the sum is rounded,
+    /// so the order of the additions shows in its last digit. The whole
+    /// value summed by place is counted before the fraction, as it came;
+    /// and once a fraction came, so is every value after it, in a period
+    /// seen before too (B's January, after A's).
+    #[test]
+    fn a_sum_rounded_keeps_the_order_the_values_came_in() {
+        let plan = plan();
+        let third = "0.3333333333333333333333333333";
+        let rows = [
+            ("A", "done", "2025-01", "10"),
+            ("A", "done", "2025-02", third),
+            ("A", "done", "2025-03", third),
+            ("A", "done", "2025-04", "1"),
+            ("B", "done", "2025-01", "10"),
+            ("B", "done", "2025-02", third),
+            ("B", "done", "2025-03", third),
+        ];
+        let outcome = run(&plan, "2025-12-31", &rows);
+        // A: (10 + 1/3) rounded to 28 digits, + 1/3 rounded again, + 1.
+        // B: the same but for the 1.
+        let e = eval(&plan, &outcome, "done-2025");
+        let of = |unit: u32| {
+            let part = e.by_unit.iter().find(|u| u.unit == UnitId(unit)).unwrap();
+            format!("{:?}", part.actual)
+        };
+        assert_eq!(of(0), "Number(11.666666666666666666666666666)");
+        assert_eq!(of(1), "Number(10.666666666666666666666666666)");
     }
 
     use jiff::civil::date;
