@@ -503,6 +503,9 @@ enum Route {
     Sum,
     /// Nowhere: no tally takes it, and none is traced.
     Nowhere,
+    /// A flow's, summed by place in other years: into each of its tallies,
+    /// after the sums by place if it is not whole (`Evaluator::one_by_one`).
+    Flow,
 }
 
 /// Flows' whole values summed by place (`Observation::place`: a unit, a
@@ -696,7 +699,7 @@ pub struct Evaluator<'p> {
     place_sums: PlaceSums,
     /// By indicator: whether its whole values may be summed by place: a
     /// flow's, until one of its values that is not whole comes (see
-    /// `add_slots`).
+    /// `add_flow`).
     summable: Vec<bool>,
     /// By year of the plan and indicator, `whole_year`'s tallies: made
     /// when the first sums go to the tallies.
@@ -931,8 +934,10 @@ impl<'p> Evaluator<'p> {
                     Route::Tallies
                 } else if start as usize == slots.len() {
                     Route::Nowhere
-                } else if whole.is_some() && self.summable[indicator] {
+                } else if self.summable[indicator] && whole.is_some() {
                     Route::Sum
+                } else if self.summable[indicator] {
+                    Route::Flow
                 } else {
                     Route::Tallies
                 });
@@ -996,8 +1001,21 @@ impl<'p> Evaluator<'p> {
                 }
                 self.add_other_sum(obs, end, at);
             }
+            Route::Flow => self.add_flow(obs, end, at),
             Route::Tallies => self.add_slots(obs, end, at),
         }
+    }
+
+    /// `add_within` of a flow's value into its tallies, the sums by place
+    /// turned off first if it is the flow's first value that is not whole.
+    #[inline(never)]
+    fn add_flow(&mut self, obs: &Observation, end: i32, at: usize) {
+        if !matches!(&obs.value, Value::Number(n) if whole(n).is_some())
+            && self.summable[obs.indicator.0 as usize]
+        {
+            self.one_by_one(obs.indicator);
+        }
+        self.add_slots(obs, end, at);
     }
 
     /// `add_within` into the tallies its period's places say, or, when an
@@ -1005,11 +1023,6 @@ impl<'p> Evaluator<'p> {
     /// value did or did not count.
     #[inline(never)]
     fn add_slots(&mut self, obs: &Observation, end: i32, at: usize) {
-        if self.summable[obs.indicator.0 as usize]
-            && !matches!(&obs.value, Value::Number(n) if whole(n).is_some())
-        {
-            self.one_by_one(obs.indicator);
-        }
         if self.traced.is_some() {
             self.add_places(obs, end);
             return;
@@ -1030,17 +1043,24 @@ impl<'p> Evaluator<'p> {
 
     /// `add_within` of a flow's value not added to the sums of the unit's
     /// year at hand: of another unit's year, whose sums start; or not a
-    /// whole number, or past the sum's 64 bits, into the tallies.
+    /// whole number (`add_flow`), or past the sum's 64 bits, into the
+    /// tallies.
     #[inline(never)]
     fn add_other_sum(&mut self, obs: &Observation, end: i32, at: usize) {
-        if let Value::Number(n) = &obs.value
-            && let Some(n) = whole(n)
-            && u64::from(obs.place.wrapping_sub(obs.indicator.0)) != self.place_sums.first
+        let Value::Number(n) = &obs.value else {
+            return self.add_flow(obs, end, at);
+        };
+        let Some(n) = whole(n) else {
+            return self.add_flow(obs, end, at);
+        };
+        if u64::from(obs.place.wrapping_sub(obs.indicator.0)) != self.place_sums.first
             && self.start_sums(obs)
             && self.place_sums.add(obs.indicator, n)
         {
             return;
         }
+        // Whole, but of no place or past the sum's 64 bits: whole numbers
+        // add up alike in any order.
         self.add_slots(obs, end, at);
     }
 
@@ -1058,7 +1078,7 @@ impl<'p> Evaluator<'p> {
         let i = indicator.0 as usize;
         self.summable[i] = false;
         for period in &mut self.periods {
-            if period.routes[i] == Route::Sum {
+            if matches!(period.routes[i], Route::Sum | Route::Flow) {
                 period.routes[i] = Route::Tallies;
             }
         }
