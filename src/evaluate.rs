@@ -1808,14 +1808,18 @@ by = 2027-09-30
         "2030-12-31",
     ];
 
-    /// An evaluator given `rows` (unit, indicator, period, value, as
-    /// indices), the first of them row `first` of the file; with an
-    /// objective traced, every value goes through the loop over its
-    /// places, one by one.
+    /// Rows as indices: unit, indicator, period and value (into the lists
+    /// a test draws from).
+    type Rows = [(usize, usize, usize, usize)];
+
+    /// An evaluator given `rows` (a value index past `values` is its last),
+    /// the first of them row `first` of the file; with an objective
+    /// traced, every value goes through the loop over its places, one by
+    /// one.
     fn given<'p>(
-        plan: &'p Plan,
-        as_of: &str,
-        (rows, first): (&[(usize, usize, usize, usize)], usize),
+        (plan, as_of): (&'p Plan, &str),
+        (periods, values): (&[&str], &[&'static str]),
+        (rows, first): (&Rows, usize),
         traced: bool,
     ) -> Evaluator<'p> {
         let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
@@ -1824,22 +1828,57 @@ by = 2027-09-30
         }
         for (line, &(unit, indicator, period, value)) in rows.iter().enumerate() {
             let (unit, indicator) = (UnitId(unit as u32), IndicatorId(indicator as u32));
+            let written = values[value.min(values.len() - 1)];
             let value = match &plan.indicator(indicator).kind {
                 crate::model::IndicatorKind::Ordinal(levels) => Value::Level(value % levels.len()),
-                crate::model::IndicatorKind::Text => Value::Text(Cow::Borrowed(VALUES[value])),
-                _ => Value::Number(d(VALUES[value])),
+                crate::model::IndicatorKind::Text => Value::Text(Cow::Borrowed(written)),
+                _ => Value::Number(d(written)),
             };
-            let line = first + line;
+            let period = periods[period];
             evaluator.add(&observation(
                 plan,
                 unit,
                 indicator,
-                PERIODS[period],
+                period,
                 value,
-                line,
+                first + line,
             ));
         }
         evaluator
+    }
+
+    /// An outcome as text: `Debug` shows a number's scale and a zero's
+    /// sign, which `==` does not compare.
+    fn as_text(outcome: &Result<Outcome, TooLarge>) -> String {
+        match outcome {
+            Ok(o) => format!("{:?} {:?}", o.evaluations, o.warnings),
+            Err(too_large) => format!("{too_large:?}"),
+        }
+    }
+
+    /// Whether `rows` judge alike summed by place and counted one by one
+    /// (traced), to the digit: on one thread, and split at `split` over
+    /// two merged as two threads counting one by one would be.
+    fn judged_alike(
+        judging: (&Plan, &str),
+        lists: (&[&str], &[&'static str]),
+        rows: &Rows,
+        split: usize,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let one_by_one = given(judging, lists, (rows, 0), true).finish();
+        let by_place = given(judging, lists, (rows, 0), false).finish();
+        proptest::prop_assert_eq!(as_text(&by_place), as_text(&one_by_one));
+        let split = split.min(rows.len());
+        let (head, tail) = ((&rows[..split], 0), (&rows[split..], split));
+        let mut first = given(judging, lists, head, false);
+        first.merge(given(judging, lists, tail, false));
+        let mut first_one_by_one = given(judging, lists, head, true);
+        first_one_by_one.merge(given(judging, lists, tail, true));
+        proptest::prop_assert_eq!(
+            as_text(&first.finish()),
+            as_text(&first_one_by_one.finish())
+        );
+        Ok(())
     }
 
     proptest::proptest! {
@@ -1865,16 +1904,7 @@ by = 2027-09-30
             split in 0usize..40,
         ) {
             let plan = windows_within_years();
-            let as_of = AS_OF[as_of];
-            let one_by_one = given(&plan, as_of, (&rows, 0), true).finish().unwrap();
-            let by_place = given(&plan, as_of, (&rows, 0), false).finish().unwrap();
-            proptest::prop_assert_eq!(&by_place.evaluations, &one_by_one.evaluations);
-            proptest::prop_assert_eq!(&by_place.warnings, &one_by_one.warnings);
-            let split = split.min(rows.len());
-            let mut first = given(&plan, as_of, (&rows[..split], 0), false);
-            first.merge(given(&plan, as_of, (&rows[split..], split), false));
-            let merged = first.finish().unwrap();
-            proptest::prop_assert_eq!(&merged.evaluations, &one_by_one.evaluations);
+            judged_alike((&plan, AS_OF[as_of]), (&PERIODS, &VALUES), &rows, split)?;
         }
     }
 
@@ -1995,42 +2025,6 @@ by = 2026
         "2029-12-31",
     ];
 
-    /// `FLOWS_PLAN`'s evaluator given `rows` (unit, indicator, period,
-    /// value, as indices; a value index past the list is `3`), the first
-    /// of them row `first`; traced, it counts every value one by one.
-    fn flows_given<'p>(
-        plan: &'p Plan,
-        as_of: &str,
-        (rows, first): (&[(usize, usize, usize, usize)], usize),
-        traced: bool,
-    ) -> Evaluator<'p> {
-        let mut evaluator = Evaluator::new(plan, as_of.parse().unwrap()).by_unit();
-        if traced {
-            evaluator = evaluator.trace(ObjectiveId(0));
-        }
-        for (line, &(unit, indicator, period, value)) in rows.iter().enumerate() {
-            let value = FLOW_VALUES[value.min(FLOW_VALUES.len() - 1)];
-            evaluator.add(&observation(
-                plan,
-                UnitId(unit as u32),
-                IndicatorId(indicator as u32),
-                FLOW_PERIODS[period],
-                Value::Number(d(value)),
-                first + line,
-            ));
-        }
-        evaluator
-    }
-
-    /// An outcome as text: `Debug` shows a number's scale and a zero's
-    /// sign, which `==` does not compare.
-    fn as_text(outcome: &Result<Outcome, TooLarge>) -> String {
-        match outcome {
-            Ok(o) => format!("{:?} {:?}", o.evaluations, o.warnings),
-            Err(too_large) => format!("{too_large:?}"),
-        }
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
             cases: 1500,
@@ -2053,17 +2047,8 @@ by = 2026
             split in 0usize..40,
         ) {
             let plan = plan_from(FLOWS_PLAN).unwrap();
-            let as_of = FLOW_AS_OF[as_of];
-            let one_by_one = flows_given(&plan, as_of, (&rows, 0), true).finish();
-            let by_place = flows_given(&plan, as_of, (&rows, 0), false).finish();
-            proptest::prop_assert_eq!(as_text(&by_place), as_text(&one_by_one));
-            let split = split.min(rows.len());
-            let (head, tail) = ((&rows[..split], 0), (&rows[split..], split));
-            let mut first = flows_given(&plan, as_of, head, false);
-            first.merge(flows_given(&plan, as_of, tail, false));
-            let mut first_one_by_one = flows_given(&plan, as_of, head, true);
-            first_one_by_one.merge(flows_given(&plan, as_of, tail, true));
-            proptest::prop_assert_eq!(as_text(&first.finish()), as_text(&first_one_by_one.finish()));
+            let lists = (&FLOW_PERIODS[..], &FLOW_VALUES[..]);
+            judged_alike((&plan, FLOW_AS_OF[as_of]), lists, &rows, split)?;
         }
     }
 
