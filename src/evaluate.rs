@@ -701,8 +701,8 @@ pub struct Evaluator<'p> {
     /// flow's, until one of its values that is not whole comes (see
     /// `add_flow`).
     summable: Vec<bool>,
-    /// By year of the plan and indicator, `whole_year`'s tallies: made
-    /// when the first sums go to the tallies.
+    /// By year of the plan and indicator, `whole_year`'s tallies: what a
+    /// period's routes and the sums by place both go by.
     whole_years: Vec<Option<Vec<Counted>>>,
 }
 
@@ -899,6 +899,9 @@ impl<'p> Evaluator<'p> {
         let at = match self.period_index.get(&period) {
             Some(&at) => at,
             None => {
+                if self.whole_years.is_empty() {
+                    self.whole_years = self.whole_years();
+                }
                 let places = self.places_of(period, days);
                 self.periods.push(places);
                 self.period_index.insert(period, self.periods.len() - 1);
@@ -924,8 +927,8 @@ impl<'p> Evaluator<'p> {
                         slots.push(place.counted(year));
                     }
                 }
-                let whole = self.whole_year(IndicatorId(indicator as u32), period.year());
-                debug_assert!(whole.as_ref().is_none_or(|whole| {
+                let whole = self.whole_year_of(period.year(), indicator);
+                debug_assert!(whole.is_none_or(|whole| {
                     let here = &slots[start as usize..];
                     whole.len() == here.len()
                         && whole.iter().zip(here).all(|(a, b)| a.slot == b.slot)
@@ -951,15 +954,37 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// `whole_year` of every year of the plan and indicator, by year and
+    /// then indicator: made once, when the first period is learnt.
+    fn whole_years(&self) -> Vec<Option<Vec<Counted>>> {
+        let (first_year, indicators) = (i32::from(self.plan.start.year()), self.by_indicator.len());
+        (0..self.plan.years() * indicators)
+            .map(|k| {
+                let year = first_year + (k / indicators) as i32;
+                self.whole_year(IndicatorId((k % indicators) as u32), year as i16)
+            })
+            .collect()
+    }
+
+    /// `whole_years`' tallies of `year` (a calendar year) and indicator
+    /// number `indicator`; none for a year outside the plan's, whose values
+    /// have no place to be summed by.
+    fn whole_year_of(&self, year: i16, indicator: usize) -> Option<&[Counted]> {
+        let year = usize::try_from(i32::from(year) - i32::from(self.plan.start.year())).ok()?;
+        let indicators = self.by_indicator.len();
+        if year >= self.plan.years() {
+            return None;
+        }
+        self.whole_years
+            .get(year * indicators + indicator)?
+            .as_deref()
+    }
+
     /// The tallies every value of `indicator` in `year` counts in, when
     /// they are the same for every period of the year: each of its places'
     /// window and the as-of date hold the whole year, or no period of it.
-    /// None otherwise (a window or the as-of date within the year), and
-    /// when an objective is traced.
+    /// None otherwise (a window or the as-of date within the year).
     fn whole_year(&self, indicator: IndicatorId, year: i16) -> Option<Vec<Counted>> {
-        if self.traced.is_some() {
-            return None;
-        }
         let date = |month, day_of_month| jiff::civil::Date::new(year, month, day_of_month).ok();
         // A period's first day is from January 1 to December 1, its last
         // from January 31 to December 31.
@@ -1107,16 +1132,7 @@ impl<'p> Evaluator<'p> {
         if self.place_sums.touched == 0 {
             return;
         }
-        let indicators = self.plan.indicators.len();
-        if self.whole_years.is_empty() {
-            let first_year = i32::from(self.plan.start.year());
-            self.whole_years = (0..self.plan.years() * indicators)
-                .map(|k| {
-                    let year = first_year + (k / indicators) as i32;
-                    self.whole_year(IndicatorId((k % indicators) as u32), year as i16)
-                })
-                .collect();
-        }
+        let indicators = self.by_indicator.len();
         let PlaceSums {
             unit,
             year,
